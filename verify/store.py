@@ -1,0 +1,258 @@
+"""SQLite store: runs, articles, claims, evidence, verdicts, review events and every LLM call.
+
+Schema changes are append-only named migrations, recorded in `schema_migrations`; an older store is
+migrated on open. WAL mode lets the dashboard read while a run writes; each claim's writes are one
+transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from .errors import StoreError
+from .llm import CallLog, CallRecord
+from .models import Article, Claim, Evidence, Run, Verdict, utcnow
+
+MIGRATIONS: list[tuple[str, str]] = [
+    (
+        "001_initial",
+        """
+        CREATE TABLE articles (
+            id TEXT PRIMARY KEY, title TEXT NOT NULL, language TEXT NOT NULL,
+            text TEXT NOT NULL, source TEXT NOT NULL, created_at TEXT NOT NULL
+        );
+        CREATE TABLE runs (
+            id TEXT PRIMARY KEY, article_id TEXT NOT NULL REFERENCES articles(id),
+            created_at TEXT NOT NULL, status TEXT NOT NULL,
+            settings TEXT NOT NULL, summary TEXT NOT NULL DEFAULT '{}'
+        );
+        CREATE TABLE claims (
+            id TEXT PRIMARY KEY, run_id TEXT NOT NULL REFERENCES runs(id), idx INTEGER NOT NULL,
+            text TEXT NOT NULL, text_en TEXT NOT NULL, span_start INTEGER, span_end INTEGER,
+            anchor TEXT NOT NULL, data TEXT NOT NULL, UNIQUE (run_id, idx)
+        );
+        CREATE TABLE evidence (
+            claim_id TEXT NOT NULL REFERENCES claims(id), rank INTEGER NOT NULL,
+            chunk_id TEXT NOT NULL, data TEXT NOT NULL, PRIMARY KEY (claim_id, rank)
+        );
+        CREATE TABLE verdicts (
+            id TEXT PRIMARY KEY, run_id TEXT NOT NULL REFERENCES runs(id),
+            claim_id TEXT NOT NULL UNIQUE REFERENCES claims(id), status TEXT NOT NULL,
+            label TEXT, data TEXT NOT NULL, created_at TEXT NOT NULL
+        );
+        CREATE TABLE llm_calls (
+            id INTEGER PRIMARY KEY AUTOINCREMENT, created_at TEXT NOT NULL,
+            run_id TEXT, claim_id TEXT, purpose TEXT NOT NULL, model TEXT NOT NULL,
+            prompt_id TEXT NOT NULL, prompt_version TEXT NOT NULL, prompt_sha256 TEXT NOT NULL,
+            request_hash TEXT NOT NULL, params TEXT NOT NULL, messages TEXT NOT NULL,
+            response TEXT NOT NULL, prompt_tokens INTEGER NOT NULL, completion_tokens INTEGER NOT NULL,
+            total_tokens INTEGER NOT NULL, latency_s REAL NOT NULL, error TEXT NOT NULL,
+            cached INTEGER NOT NULL
+        );
+        CREATE INDEX llm_calls_request ON llm_calls (request_hash);
+        CREATE INDEX llm_calls_run ON llm_calls (run_id);
+        """,
+    ),
+    (
+        "002_review_events",
+        """
+        CREATE TABLE review_events (
+            id INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT NOT NULL REFERENCES runs(id),
+            claim_id TEXT NOT NULL REFERENCES claims(id), reviewer TEXT NOT NULL,
+            action TEXT NOT NULL, label_before TEXT, label_after TEXT, note TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL, previous_event_id INTEGER
+        );
+        CREATE INDEX review_events_claim ON review_events (claim_id, id);
+        """,
+    ),
+]
+
+
+class Store:
+    def __init__(self, path: Path | str, timeout_s: float = 30.0):
+        self.path = Path(path)
+        if self.path.parent and not self.path.parent.exists():
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.RLock()
+        try:
+            self.db = sqlite3.connect(str(self.path), timeout=timeout_s, check_same_thread=False,
+                                      isolation_level=None)
+            self.db.row_factory = sqlite3.Row
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA foreign_keys=ON")
+            self.db.execute(f"PRAGMA busy_timeout={int(timeout_s * 1000)}")
+            self.migrate()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(_explain(exc, self.path)) from exc
+
+    # --- schema ---------------------------------------------------------------------------------
+
+    def migrate(self) -> list[str]:
+        with self.transaction() as db:
+            db.execute("CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+            done = {row["name"] for row in db.execute("SELECT name FROM schema_migrations")}
+            known = {name for name, _ in MIGRATIONS}
+            unknown = done - known
+            if unknown:
+                raise StoreError(
+                    f"{self.path} was written by a newer verify (migrations {sorted(unknown)}); upgrade verify"
+                )
+            applied = []
+            for name, sql in MIGRATIONS:
+                if name in done:
+                    continue
+                for statement in filter(str.strip, sql.split(";")):
+                    db.execute(statement)
+                db.execute("INSERT INTO schema_migrations VALUES (?, ?)", (name, utcnow()))
+                applied.append(name)
+        return applied
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            try:
+                self.db.execute("BEGIN IMMEDIATE")
+                yield self.db
+                self.db.execute("COMMIT")
+            except BaseException:
+                if self.db.in_transaction:
+                    self.db.execute("ROLLBACK")
+                raise
+
+    def query(self, sql: str, params: tuple = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            try:
+                return self.db.execute(sql, params).fetchall()
+            except sqlite3.DatabaseError as exc:
+                raise StoreError(_explain(exc, self.path)) from exc
+
+    def close(self) -> None:
+        with self._lock:
+            self.db.close()
+
+    # --- articles and runs ------------------------------------------------------------------------
+
+    def save_article(self, article: Article) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT OR IGNORE INTO articles VALUES (?, ?, ?, ?, ?, ?)",
+                (article.id, article.title, article.language, article.text, article.source, utcnow()),
+            )
+
+    def get_article(self, article_id: str) -> Article:
+        rows = self.query("SELECT id, title, language, text, source FROM articles WHERE id = ?", (article_id,))
+        if not rows:
+            raise StoreError(f"no article {article_id} in {self.path}")
+        return Article(**dict(rows[0]))
+
+    def create_run(self, run: Run) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?)",
+                (run.id, run.article_id, run.created_at, run.status, run.settings.model_dump_json(),
+                 json.dumps(run.summary)),
+            )
+
+    def finish_run(self, run_id: str, status: str, summary: dict) -> None:
+        with self.transaction() as db:
+            db.execute("UPDATE runs SET status = ?, summary = ? WHERE id = ?", (status, json.dumps(summary), run_id))
+
+    def get_run(self, run_id: str) -> Run:
+        rows = self.query("SELECT * FROM runs WHERE id = ?", (run_id,))
+        if not rows:
+            raise StoreError(f"no run {run_id!r} in {self.path}: `verify runs` lists the runs")
+        return _run(rows[0])
+
+    def list_runs(self) -> list[Run]:
+        return [_run(row) for row in self.query("SELECT * FROM runs ORDER BY created_at DESC, id DESC")]
+
+    # --- claims, evidence, verdicts ---------------------------------------------------------------
+
+    def save_claims(self, claims: list[Claim]) -> None:
+        with self.transaction() as db:
+            for claim in claims:
+                db.execute(
+                    "INSERT OR REPLACE INTO claims VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (claim.id, claim.run_id, claim.index, claim.text, claim.text_en,
+                     claim.span.start if claim.span else None, claim.span.end if claim.span else None,
+                     claim.anchor, claim.model_dump_json()),
+                )
+
+    def get_claims(self, run_id: str) -> list[Claim]:
+        rows = self.query("SELECT data FROM claims WHERE run_id = ? ORDER BY idx", (run_id,))
+        return [Claim.model_validate_json(row["data"]) for row in rows]
+
+    def save_judgement(self, claim: Claim, evidence: list[Evidence], verdict: Verdict) -> None:
+        """Evidence and verdict of one claim, in one transaction: a crash leaves neither or both."""
+        with self.transaction() as db:
+            db.execute("DELETE FROM evidence WHERE claim_id = ?", (claim.id,))
+            for item in evidence:
+                db.execute("INSERT INTO evidence VALUES (?, ?, ?, ?)",
+                           (claim.id, item.rank, item.chunk.id, item.model_dump_json()))
+            db.execute(
+                "INSERT OR REPLACE INTO verdicts VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (verdict.id, verdict.run_id, verdict.claim_id, verdict.status,
+                 verdict.label.value if verdict.label else None, verdict.model_dump_json(), verdict.created_at),
+            )
+
+    def get_evidence(self, claim_id: str) -> list[Evidence]:
+        rows = self.query("SELECT data FROM evidence WHERE claim_id = ? ORDER BY rank", (claim_id,))
+        return [Evidence.model_validate_json(row["data"]) for row in rows]
+
+    def get_verdicts(self, run_id: str) -> dict[str, Verdict]:
+        rows = self.query("SELECT data FROM verdicts WHERE run_id = ?", (run_id,))
+        verdicts = [Verdict.model_validate_json(row["data"]) for row in rows]
+        return {v.claim_id: v for v in verdicts}
+
+    # --- LLM call log and cache ---------------------------------------------------------------------
+
+    def call_log(self) -> CallLog:
+        return CallLog(lookup=self.cached_response, record=self.record_call)
+
+    def cached_response(self, request_hash: str) -> dict | None:
+        rows = self.query(
+            "SELECT response, prompt_tokens, completion_tokens, total_tokens FROM llm_calls "
+            "WHERE request_hash = ? AND error = '' AND cached = 0 ORDER BY id DESC LIMIT 1",
+            (request_hash,),
+        )
+        if not rows:
+            return None
+        row = rows[0]
+        usage = {k: row[k] for k in ("prompt_tokens", "completion_tokens", "total_tokens")}
+        return {"response": row["response"], "usage": usage}
+
+    def record_call(self, rec: CallRecord) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO llm_calls (created_at, run_id, claim_id, purpose, model, prompt_id, prompt_version, "
+                "prompt_sha256, request_hash, params, messages, response, prompt_tokens, completion_tokens, "
+                "total_tokens, latency_s, error, cached) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (utcnow(), rec.run_id, rec.claim_id, rec.purpose, rec.model, rec.prompt.id, rec.prompt.version,
+                 rec.prompt.sha256, rec.request_hash, json.dumps(rec.params), json.dumps(rec.messages),
+                 rec.response, rec.usage.prompt_tokens, rec.usage.completion_tokens, rec.usage.total_tokens,
+                 rec.usage.latency_s, rec.error, int(rec.cached)),
+            )
+
+    def llm_calls(self, run_id: str) -> list[sqlite3.Row]:
+        return self.query("SELECT * FROM llm_calls WHERE run_id = ? ORDER BY id", (run_id,))
+
+
+def _run(row: sqlite3.Row) -> Run:
+    return Run(
+        id=row["id"], article_id=row["article_id"], created_at=row["created_at"], status=row["status"],
+        settings=json.loads(row["settings"]), summary=json.loads(row["summary"]),
+    )
+
+
+def _explain(exc: sqlite3.DatabaseError, path: Path) -> str:
+    text = str(exc)
+    if "locked" in text:
+        return f"the store {path} is locked by another process ({text}); wait for it or use VERIFY_DB=<other file>"
+    if "not a database" in text or "malformed" in text:
+        return f"the store {path} is not a readable SQLite database ({text}); move it aside and run again"
+    return f"store {path}: {text}"

@@ -1,0 +1,158 @@
+"""The persistent Chroma collection of source chunks.
+
+We always hand Chroma our own vectors (its built-in default embedder downloads a model and fails
+offline). The embedder spec is written into the collection metadata when it is created; opening
+the collection with another embedder is refused, because its vectors would be meaningless.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from .errors import EmbedderMismatch, VectorStoreError
+from .models import Chunk, Sentence, SourceMeta
+
+META_FIELDS = ("source_id", "title", "url", "publisher", "published", "language", "path", "content_hash")
+
+
+class VectorStore:
+    def __init__(self, path: Path | str, collection: str, embedder_spec: str):
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        self.path = Path(path)
+        self.embedder_spec = embedder_spec
+        try:
+            self.client = chromadb.PersistentClient(
+                path=str(self.path), settings=ChromaSettings(anonymized_telemetry=False, allow_reset=True)
+            )
+            self.collection = self.client.get_or_create_collection(
+                name=collection,
+                metadata={"embedder": embedder_spec, "hnsw:space": "cosine"},
+                embedding_function=None,
+            )
+        except Exception as exc:  # noqa: BLE001 - chroma raises many internal types on a broken folder
+            raise VectorStoreError(
+                f"the vector store at {self.path} could not be opened ({type(exc).__name__}: {exc}); "
+                "rebuild it with `verify ingest --rebuild SOURCES...`"
+            ) from exc
+        stored = (self.collection.metadata or {}).get("embedder")
+        if stored != embedder_spec:
+            raise EmbedderMismatch(
+                f"the collection '{collection}' in {self.path} was built with embedder '{stored}', "
+                f"not '{embedder_spec}'. Use --embedder {stored}, choose another --collection, "
+                "or rebuild it with `verify ingest --rebuild --embedder ...`"
+            )
+
+    @classmethod
+    def rebuild(cls, path: Path | str, collection: str, embedder_spec: str) -> "VectorStore":
+        """Drop the collection (or a broken folder) and start empty."""
+        import shutil
+
+        path = Path(path)
+        try:
+            import chromadb
+            from chromadb.config import Settings as ChromaSettings
+
+            client = chromadb.PersistentClient(path=str(path), settings=ChromaSettings(anonymized_telemetry=False))
+            if collection in [c.name for c in client.list_collections()]:
+                client.delete_collection(collection)
+        except Exception:  # noqa: BLE001 - a corrupted folder: remove it whole, keeping the README
+            for child in path.iterdir() if path.exists() else []:
+                if child.name in {"README.md", ".gitignore"}:
+                    continue
+                shutil.rmtree(child) if child.is_dir() else child.unlink()
+        return cls(path, collection, embedder_spec)
+
+    # --- writing --------------------------------------------------------------------------------------
+
+    def source_hash(self, source_id: str) -> str | None:
+        got = self.collection.get(where={"source_id": source_id}, limit=1, include=["metadatas"])
+        return got["metadatas"][0]["content_hash"] if got["ids"] else None
+
+    def has_content(self, content_hash: str) -> str | None:
+        """The source id already holding this exact text, if any (duplicate detection)."""
+        got = self.collection.get(where={"content_hash": content_hash}, limit=1, include=["metadatas"])
+        return got["metadatas"][0]["source_id"] if got["ids"] else None
+
+    def delete_source(self, source_id: str) -> None:
+        self.collection.delete(where={"source_id": source_id})
+
+    def add_chunks(self, chunks: list[Chunk], embeddings: list[list[float]]) -> None:
+        for start in range(0, len(chunks), 1000):  # chroma limits one batch
+            part = chunks[start : start + 1000]
+            self.collection.add(
+                ids=[c.id for c in part],
+                documents=[c.text for c in part],
+                metadatas=[chunk_metadata(c) for c in part],
+                embeddings=embeddings[start : start + 1000],
+            )
+
+    # --- reading --------------------------------------------------------------------------------------
+
+    def count(self) -> int:
+        return self.collection.count()
+
+    def query(self, embeddings: list[list[float]], n: int) -> list[list[tuple[str, float]]]:
+        """For each query vector, (chunk id, cosine similarity) best first."""
+        if self.count() == 0:
+            return [[] for _ in embeddings]
+        res = self.collection.query(query_embeddings=embeddings, n_results=min(n, self.count()),
+                                    include=["distances"])
+        return [[(cid, 1.0 - dist) for cid, dist in zip(ids, dists)]
+                for ids, dists in zip(res["ids"], res["distances"])]
+
+    def get_chunks(self, ids: list[str]) -> dict[str, Chunk]:
+        if not ids:
+            return {}
+        got = self.collection.get(ids=ids, include=["documents", "metadatas"])
+        return {cid: chunk_from(cid, doc, meta) for cid, doc, meta in zip(got["ids"], got["documents"], got["metadatas"])}
+
+    def all_texts(self) -> tuple[list[str], list[str]]:
+        """(ids, index texts) of every chunk, paged: the lexical index is built from these."""
+        ids: list[str] = []
+        texts: list[str] = []
+        total = self.count()
+        for offset in range(0, total, 5000):
+            got = self.collection.get(limit=5000, offset=offset, include=["documents", "metadatas"])
+            ids.extend(got["ids"])
+            texts.extend(index_text(m.get("title", ""), d) for d, m in zip(got["documents"], got["metadatas"]))
+        return ids, texts
+
+    def sources(self) -> list[SourceMeta]:
+        seen: dict[str, SourceMeta] = {}
+        total = self.count()
+        for offset in range(0, total, 5000):
+            got = self.collection.get(limit=5000, offset=offset, include=["metadatas"])
+            for meta in got["metadatas"]:
+                seen.setdefault(meta["source_id"], source_from(meta))
+        return sorted(seen.values(), key=lambda s: s.source_id)
+
+
+def index_text(title: str, text: str) -> str:
+    """What is embedded and indexed: the source title gives a bare sentence its subject."""
+    return f"{title}\n{text}" if title else text
+
+
+def chunk_metadata(chunk: Chunk) -> dict:
+    meta = {name: getattr(chunk.source, name if name != "source_id" else "source_id") for name in META_FIELDS}
+    meta.update(
+        tags=json.dumps(chunk.source.tags), n=chunk.n, start=chunk.start, end=chunk.end,
+        sentences=json.dumps([[s.start, s.end] for s in chunk.sentences]),
+    )
+    return meta
+
+
+def source_from(meta: dict) -> SourceMeta:
+    return SourceMeta(**{name: meta.get(name, "") for name in META_FIELDS}, tags=json.loads(meta.get("tags", "[]")))
+
+
+def chunk_from(chunk_id: str, text: str, meta: dict) -> Chunk:
+    base = meta["start"]
+    sentences = [
+        Sentence(index=i, text=text[s - base : e - base], start=s, end=e)
+        for i, (s, e) in enumerate(json.loads(meta["sentences"]))
+    ]
+    return Chunk(id=chunk_id, source=source_from(meta), n=meta["n"], text=text, start=meta["start"],
+                 end=meta["end"], sentences=sentences)
