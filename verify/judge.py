@@ -87,6 +87,15 @@ def reply_schema(sentence_ids: list[str]) -> type[Strict]:
     )
 
 
+def local_grammar(schema: type[Strict], has_evidence: bool) -> dict:
+    """For grammar-constrained local models: cite one to three sentences whenever there is evidence.
+    A weak model otherwise answers SUPPORTED with no citation and burns every retry on it."""
+    grammar = schema.model_json_schema()
+    if has_evidence:
+        grammar["properties"]["citations"].update(minItems=1, maxItems=3)
+    return grammar
+
+
 def judge_claim(claim: Claim, evidence: list[Evidence], llm: StructuredLLM, prompt: Prompt,
                 language: str) -> Verdict:
     numbered = number_sentences(evidence)
@@ -95,8 +104,9 @@ def judge_claim(claim: Claim, evidence: list[Evidence], llm: StructuredLLM, prom
                             evidence=render_evidence(evidence, numbered))
     base = dict(id=f"{claim.id}-v", run_id=claim.run_id, claim_id=claim.id, model=llm.model_id, prompt=prompt.ref)
     try:
-        result = llm.generate(prompt, user, reply_schema(list(by_id)), purpose="judge",
-                              run_id=claim.run_id, claim_id=claim.id)
+        schema = reply_schema(list(by_id))
+        result = llm.generate(prompt, user, schema, purpose="judge", run_id=claim.run_id, claim_id=claim.id,
+                              grammar=local_grammar(schema, bool(by_id)))
     except LLMOutputError as exc:
         return Verdict(**base, status="error", label=None, error=str(exc), raw_output=exc.raw_output,
                        usage=exc.usage or Usage())

@@ -204,7 +204,7 @@ def response_format_for(settings: Settings, schema_name: str, schema: dict, gram
     return {"type": "json_object", "schema": schema}
 
 
-def grammar_friendly(schema: dict, max_string: int = 160, max_items: int = 8) -> dict:
+def grammar_friendly(schema: dict, max_string: int = 100, max_items: int = 8) -> dict:
     """Tighten a schema for a weak grammar-constrained model: bounded strings and lists, and a
     0-1 score as a choice of tenths (llama.cpp grammars cannot bound floats). The parser still
     validates the reply against the ordinary schema."""

@@ -1,0 +1,76 @@
+"""Shared fixtures. Every data path points at tmp_path, so no test touches a real store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.fakes import extraction_reply, judge_reply, scripted
+from verify.config import Settings
+from verify.pipeline import Pipeline
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED_ARTICLE = ROOT / "seeds" / "articles" / "trump-poutine-koursk.fr.txt"
+SEED_SOURCES = ROOT / "seeds" / "sources"
+SHARED_EVAL = ROOT.parent / "shared" / "eval"
+
+# Claims of the seed article used by scripted runs, in article order: (quote, claim, claim_en, label).
+SEED_CLAIMS = [
+    ("Steve Witkoff, a tenu une longue réunion avec M. Poutine jeudi soir à Moscou",
+     "Steve Witkoff a rencontré Vladimir Poutine jeudi soir à Moscou.",
+     "Steve Witkoff met Vladimir Putin on Thursday evening in Moscow.", "SUPPORTED"),
+    ("l'armée de Kiev a immédiatement déclaré qu'il n'y avait pas de menace d'encerclement",
+     "L'armée ukrainienne a déclaré qu'il n'y avait pas de menace d'encerclement à Koursk.",
+     "Ukraine's military said there was no threat of encirclement in Kursk.", "REFUTED"),
+    ("Karoline Leavitt, a déclaré aux journalistes que M. Trump lui-même n'avait pas encore parlé à M. Poutine",
+     "Karoline Leavitt a déclaré que Trump n'avait pas encore parlé à Poutine.",
+     "Karoline Leavitt said Trump had not yet spoken to Putin.", "SUPPORTED"),
+    ("Keith Kellogg, soit impliqué dans les discussions de haut niveau",
+     "Des responsables russes ne voulaient pas que Keith Kellogg participe aux discussions.",
+     "Russian officials did not want Keith Kellogg involved in the talks.", "NOT_ENOUGH_INFO"),
+]
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path, monkeypatch):
+    monkeypatch.setenv("VERIFY_DB", str(tmp_path / "verify.db"))
+    monkeypatch.setenv("VERIFY_VECTORSTORE", str(tmp_path / "vectorstore"))
+    monkeypatch.setenv("VERIFY_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("VERIFY_EMBEDDER", "hash")
+    monkeypatch.setenv("ANONYMIZED_TELEMETRY", "False")
+    for name in ("VERIFY_MODEL", "VERIFY_BASE_URL", "OPENAI_API_KEY", "OPENAI_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    return tmp_path
+
+
+def fake_settings(**overrides) -> Settings:
+    """Settings for a scripted run: abstractive extraction, one judge at a time (scripts are ordered)."""
+    base = dict(model="fake", extract_mode="abstractive", concurrency=1, embedder="hash", window_chars=20000)
+    base.update(overrides)
+    return Settings.from_env(**base)
+
+
+def make_pipeline(chat, **overrides) -> Pipeline:
+    return Pipeline(fake_settings(**overrides), chat=chat, model_id="fake-model")
+
+
+def seed_script():
+    """Extraction reply plus one judge reply per seed claim (citing the first evidence sentence)."""
+    replies = [extraction_reply(*[(q, c, e) for q, c, e, _ in SEED_CLAIMS])]
+    replies += [judge_reply(label, [] if label == "NOT_ENOUGH_INFO" else ["S1"]) for *_, label in SEED_CLAIMS]
+    return replies
+
+
+@pytest.fixture
+def seeded_run():
+    """A real run (real SQLite, real Chroma, hash embedder) of the seed article with a scripted model.
+
+    Returns the RunOutcome; its pipeline's store is at `outcome.store`.
+    """
+    chat = scripted(*seed_script())
+    pipeline = make_pipeline(chat)
+    outcome = pipeline.run(str(SEED_ARTICLE), [str(SEED_SOURCES)])
+    outcome.store = pipeline.store
+    outcome.chat = chat
+    return outcome

@@ -1,0 +1,55 @@
+"""Scripted chat models and reply builders shared by the tests.
+
+`ScriptedChat` is LangChain's GenericFakeChatModel (it raises when the script runs out, unlike the
+list-based fake that cycles) recording every prompt and kwargs it received. Replies are built from
+the same pydantic models the parser uses, so a fake cannot drift from the parser; deliberately bad
+replies are plain strings.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+from langchain_core.messages import AIMessage, BaseMessage
+from pydantic import Field
+
+from verify.extract import selection_schema
+from verify.judge import reply_schema
+from verify.models import ExtractedClaim, ExtractionOutput
+
+
+class ScriptedChat(GenericFakeChatModel):
+    received: list[dict[str, Any]] = Field(default_factory=list)
+
+    def _generate(self, messages: list[BaseMessage], stop=None, run_manager=None, **kwargs):
+        self.received.append({"messages": list(messages), "kwargs": kwargs})
+        result = super()._generate(messages, stop=stop, run_manager=run_manager, **kwargs)
+        message = result.generations[0].message
+        message.usage_metadata = {"input_tokens": 100, "output_tokens": 20, "total_tokens": 120}
+        return result
+
+    @property
+    def prompts(self) -> list[str]:
+        """The user message of every call, in order."""
+        return [str(call["messages"][-1].content) for call in self.received]
+
+
+def scripted(*replies: str | AIMessage) -> ScriptedChat:
+    return ScriptedChat(messages=iter(replies))
+
+
+def extraction_reply(*claims: tuple[str, str, str]) -> str:
+    """(quote, claim, claim_en) triples -> the JSON an extraction call returns."""
+    return ExtractionOutput(claims=[ExtractedClaim(quote=q, claim=c, claim_en=e) for q, c, e in claims]).model_dump_json()
+
+
+def judge_reply(label: str, citations: list[str], rationale: str = "Because the evidence says so.",
+                confidence: float = 0.8, allowed: list[str] | None = None) -> str:
+    """A judge reply validated against the schema for the given (or cited) sentence ids."""
+    schema = reply_schema(allowed or citations or ["S1"])
+    return schema(rationale=rationale, citations=citations, label=label, confidence=confidence).model_dump_json()
+
+
+def selection_reply(*ids: str) -> str:
+    return selection_schema(list(ids) or ["S1"])(sentence_ids=list(ids)).model_dump_json()

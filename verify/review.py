@@ -1,0 +1,152 @@
+"""Review decisions as an append-only event log.
+
+Actions: approve (the machine verdict stands), reject (with the corrected label), needs_evidence,
+undo (reverts the latest decision still in force) and reopen (back to unreviewed). Events are never
+updated or deleted; the current decision of a claim is derived by replaying its events.
+
+Two reviewers cannot silently overwrite each other: a decision carries the id of the last event the
+reviewer saw (`expected_last_event`), and if another event was written since, ReviewConflict is
+raised so the second reviewer can look again and confirm.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from .errors import VerifyError
+from .models import Label, Strict, Verdict, utcnow
+from .store import Store
+
+Action = Literal["approve", "reject", "needs_evidence", "undo", "reopen"]
+State = Literal["unreviewed", "approved", "rejected", "needs_evidence"]
+
+
+class ReviewConflict(VerifyError):
+    """Someone else decided this claim after the reviewer loaded it."""
+
+    def __init__(self, message: str, latest: "ReviewEvent"):
+        super().__init__(message)
+        self.latest = latest
+
+
+class ReviewEvent(Strict):
+    id: int
+    run_id: str
+    claim_id: str
+    reviewer: str
+    action: Action
+    label_before: str | None  # the claim's effective label before this event
+    label_after: str | None  # the effective label after it
+    note: str = ""
+    created_at: str
+    previous_event_id: int | None = None
+
+
+class Decision(Strict):
+    """The state of one claim after replaying its events."""
+
+    claim_id: str
+    state: State = "unreviewed"
+    label: str | None = None  # reviewer's label (approved: the machine's; rejected: the corrected one)
+    reviewer: str | None = None
+    note: str = ""
+    decided_at: str | None = None
+    last_event_id: int | None = None
+    history: list[ReviewEvent] = Field(default_factory=list)
+
+    @property
+    def reviewed(self) -> bool:
+        return self.state in ("approved", "rejected")
+
+
+def _state_of(event: ReviewEvent) -> State:
+    return {"approve": "approved", "reject": "rejected", "needs_evidence": "needs_evidence"}.get(event.action, "unreviewed")
+
+
+def replay(claim_id: str, events: list[ReviewEvent]) -> Decision:
+    """Fold events into the current decision; undo pops the latest decision still in force."""
+    stack: list[ReviewEvent] = []
+    for event in events:
+        if event.action == "undo":
+            if stack:
+                stack.pop()
+        elif event.action == "reopen":
+            stack.append(event)
+        else:
+            stack.append(event)
+    last_id = events[-1].id if events else None
+    top = stack[-1] if stack else None
+    if top is None or top.action == "reopen":
+        return Decision(claim_id=claim_id, last_event_id=last_id, history=events)
+    return Decision(claim_id=claim_id, state=_state_of(top), label=top.label_after, reviewer=top.reviewer,
+                    note=top.note, decided_at=top.created_at, last_event_id=last_id, history=events)
+
+
+def events_for(store: Store, *, run_id: str | None = None, claim_id: str | None = None) -> list[ReviewEvent]:
+    if claim_id is not None:
+        rows = store.query("SELECT * FROM review_events WHERE claim_id = ? ORDER BY id", (claim_id,))
+    else:
+        rows = store.query("SELECT * FROM review_events WHERE run_id = ? ORDER BY id", (run_id,))
+    return [ReviewEvent(**dict(row)) for row in rows]
+
+
+def decisions(store: Store, run_id: str) -> dict[str, Decision]:
+    """Current decision of every claim of a run (claims without events are unreviewed)."""
+    by_claim: dict[str, list[ReviewEvent]] = {}
+    for event in events_for(store, run_id=run_id):
+        by_claim.setdefault(event.claim_id, []).append(event)
+    claim_ids = [row["id"] for row in store.query("SELECT id FROM claims WHERE run_id = ? ORDER BY idx", (run_id,))]
+    return {cid: replay(cid, by_claim.get(cid, [])) for cid in claim_ids}
+
+
+def decide(
+    store: Store, *, run_id: str, claim_id: str, reviewer: str, action: Action,
+    machine_verdict: Verdict | None, corrected_label: Label | str | None = None, note: str = "",
+    expected_last_event: int | None = None, force: bool = False,
+) -> ReviewEvent:
+    """Append one decision event, atomically checking nobody else decided in between."""
+    reviewer = reviewer.strip()
+    if not reviewer:
+        raise VerifyError("a reviewer name is required")
+    if action == "reject" and not corrected_label:
+        raise VerifyError("rejecting a verdict needs the corrected label")
+    corrected = Label(corrected_label).value if corrected_label else None
+    with store.transaction() as db:
+        rows = db.execute("SELECT * FROM review_events WHERE claim_id = ? ORDER BY id", (claim_id,)).fetchall()
+        events = [ReviewEvent(**dict(r)) for r in rows]
+        current = replay(claim_id, events)
+        if not force and current.last_event_id != expected_last_event:
+            latest = events[-1]
+            raise ReviewConflict(
+                f"{latest.reviewer} changed this claim ({latest.action}, {latest.created_at}) after you opened it; "
+                "review their decision and confirm to override it",
+                latest,
+            )
+        machine = machine_verdict.label.value if machine_verdict and machine_verdict.label else None
+        before = current.label if current.state != "unreviewed" else machine
+        if action == "approve":
+            after = machine
+        elif action == "reject":
+            after = corrected
+        elif action == "needs_evidence":
+            after = None
+        elif action == "undo":
+            after_decision = replay(claim_id, events + [_probe(claim_id, run_id)])
+            after = after_decision.label if after_decision.state != "unreviewed" else machine
+        else:  # reopen
+            after = machine
+        cursor = db.execute(
+            "INSERT INTO review_events (run_id, claim_id, reviewer, action, label_before, label_after, note, "
+            "created_at, previous_event_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (run_id, claim_id, reviewer, action, before, after, note, utcnow(), current.last_event_id),
+        )
+        row = db.execute("SELECT * FROM review_events WHERE id = ?", (cursor.lastrowid,)).fetchone()
+    return ReviewEvent(**dict(row))
+
+
+def _probe(claim_id: str, run_id: str) -> ReviewEvent:
+    """A throwaway undo event, to compute what an undo would leave in force."""
+    return ReviewEvent(id=-1, run_id=run_id, claim_id=claim_id, reviewer="", action="undo", label_before=None,
+                       label_after=None, created_at="")
