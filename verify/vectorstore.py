@@ -18,15 +18,10 @@ META_FIELDS = ("source_id", "title", "url", "publisher", "published", "language"
 
 class VectorStore:
     def __init__(self, path: Path | str, collection: str, embedder_spec: str):
-        import chromadb
-        from chromadb.config import Settings as ChromaSettings
-
         self.path = Path(path)
         self.embedder_spec = embedder_spec
         try:
-            self.client = chromadb.PersistentClient(
-                path=str(self.path), settings=ChromaSettings(anonymized_telemetry=False, allow_reset=True)
-            )
+            self.client = _client(self.path)
             self.collection = self.client.get_or_create_collection(
                 name=collection,
                 metadata={"embedder": embedder_spec, "hnsw:space": "cosine"},
@@ -52,10 +47,7 @@ class VectorStore:
 
         path = Path(path)
         try:
-            import chromadb
-            from chromadb.config import Settings as ChromaSettings
-
-            client = chromadb.PersistentClient(path=str(path), settings=ChromaSettings(anonymized_telemetry=False))
+            client = _client(path)
             if collection in [c.name for c in client.list_collections()]:
                 client.delete_collection(collection)
         except Exception:  # noqa: BLE001 - a corrupted folder: remove it whole, keeping the README
@@ -128,6 +120,14 @@ class VectorStore:
             for meta in got["metadatas"]:
                 seen.setdefault(meta["source_id"], source_from(meta))
         return sorted(seen.values(), key=lambda s: s.source_id)
+
+
+def _client(path: Path):
+    """One settings object for every client: chroma refuses a second client on a path with other settings."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    return chromadb.PersistentClient(path=str(path), settings=ChromaSettings(anonymized_telemetry=False))
 
 
 def index_text(title: str, text: str) -> str:

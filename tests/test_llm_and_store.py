@@ -1,0 +1,116 @@
+import sqlite3
+
+import pytest
+
+from tests.conftest import SEED_ARTICLE, SEED_SOURCES, make_pipeline, seed_script
+from tests.fakes import scripted
+from verify.config import Settings
+from verify.errors import LLMCallError, StoreError
+from verify.llm import StructuredLLM, backoff_seconds, response_format_for
+from verify.models import ExtractionOutput
+from verify.prompts import load_prompt
+from verify.store import MIGRATIONS, Store
+
+
+def test_every_call_is_logged_with_prompt_version_hash_and_tokens(seeded_run):
+    calls = seeded_run.store.llm_calls(seeded_run.run.id)
+    assert [c["purpose"] for c in calls] == ["extract"] + ["judge"] * 4
+    prompt = load_prompt("judge_claim")
+    judge = calls[1]
+    assert (judge["prompt_id"], judge["prompt_version"], judge["prompt_sha256"]) == ("judge_claim", "v1", prompt.ref.sha256)
+    assert judge["model"] == "fake-model" and judge["prompt_tokens"] == 100 and judge["completion_tokens"] == 20
+    assert judge["latency_s"] >= 0 and '"temperature": 0.0' in judge["params"]
+
+
+def test_rerunning_the_same_article_reuses_cached_replies(seeded_run):
+    empty = scripted()  # raises if it is called at all
+    second = make_pipeline(empty).run(str(SEED_ARTICLE), [str(SEED_SOURCES)])
+    assert empty.received == []
+    assert second.counts == seeded_run.counts
+    assert second.run.summary["usage"]["cached_calls"] == 5
+
+
+def test_no_cache_calls_the_model_again(seeded_run):
+    chat = scripted(*seed_script())
+    make_pipeline(chat, use_cache=False).run(str(SEED_ARTICLE))
+    assert len(chat.received) == 5
+
+
+def test_rate_limit_is_retried_after_the_servers_delay():
+    class RateLimitError(Exception):
+        status_code = 429
+
+        class response:
+            headers = {"retry-after": "7"}
+
+    assert backoff_seconds(RateLimitError(), attempt=1) == 7.0
+
+    slept = []
+    replies = iter([RateLimitError(), '{"claims": []}'])
+
+    class Flaky:
+        def invoke(self, messages, **kwargs):
+            reply = next(replies)
+            if isinstance(reply, Exception):
+                raise reply
+            from langchain_core.messages import AIMessage
+            return AIMessage(reply)
+
+    llm = StructuredLLM(Flaky(), "m", Settings(model="fake"), sleep=slept.append)
+    result = llm.generate(load_prompt("extract_claims"), "text", ExtractionOutput, purpose="extract")
+    assert result.value.claims == [] and slept == [7.0]
+
+
+def test_non_transient_errors_are_not_retried():
+    calls = []
+
+    class Bad:
+        def invoke(self, messages, **kwargs):
+            calls.append(1)
+            raise ValueError("bad request")
+
+    llm = StructuredLLM(Bad(), "m", Settings(model="fake"), sleep=lambda s: None)
+    with pytest.raises(LLMCallError, match="bad request"):
+        llm.generate(load_prompt("extract_claims"), "text", ExtractionOutput, purpose="extract")
+    assert len(calls) == 1
+
+
+def test_response_format_per_backend():
+    schema = ExtractionOutput.model_json_schema()
+    assert response_format_for(Settings(model="openai:gpt-4o-mini"), "X", schema)["type"] == "json_schema"
+    served = response_format_for(Settings(model="qwen", base_url="http://127.0.0.1:8080/v1"), "X", schema)
+    assert served == {"type": "json_object", "schema": schema}
+
+
+def test_store_applies_migrations_in_order(tmp_path):
+    store = Store(tmp_path / "s.db")
+    names = [r["name"] for r in store.query("SELECT name FROM schema_migrations ORDER BY name")]
+    assert names == [name for name, _ in MIGRATIONS]
+    assert store.query("PRAGMA journal_mode")[0][0] == "wal"
+
+
+def test_older_store_is_migrated(tmp_path):
+    path = tmp_path / "old.db"
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+    db.executescript(MIGRATIONS[0][1])
+    db.execute("INSERT INTO schema_migrations VALUES ('001_initial', 'then')")
+    db.commit()
+    db.close()
+    store = Store(path)
+    assert store.query("SELECT count(*) FROM review_events")[0][0] == 0
+
+
+def test_newer_store_is_refused(tmp_path):
+    store = Store(tmp_path / "s.db")
+    with store.transaction() as db:
+        db.execute("INSERT INTO schema_migrations VALUES ('999_future', 'x')")
+    store.close()
+    with pytest.raises(StoreError, match="newer verify"):
+        Store(tmp_path / "s.db")
+
+
+def test_corrupted_store_gives_a_clear_error(tmp_path):
+    (tmp_path / "bad.db").write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(StoreError, match="not a readable SQLite database"):
+        Store(tmp_path / "bad.db")

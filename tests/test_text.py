@@ -1,0 +1,20 @@
+from verify.text import passages, split_sentences
+
+TEXT = ("M. Trump a parlé vendredi. Le Kremlin a répondu samedi !\n\n"
+        "Selon M. Peskov, la réunion était longue. Elle a duré trois heures.")
+
+
+def test_sentence_offsets_point_at_the_exact_text():
+    spans = split_sentences(TEXT, "fr")
+    sentences = [TEXT[s:e] for s, e in spans]
+    assert sentences == ["M. Trump a parlé vendredi.", "Le Kremlin a répondu samedi !",
+                         "Selon M. Peskov, la réunion était longue.", "Elle a duré trois heures."]
+
+
+def test_passages_hold_whole_sentences_and_follow_paragraphs():
+    groups = list(passages(TEXT, "fr", target_chars=40))
+    assert all(len(g) >= 1 for g in groups)
+    flat = [span for group in groups for span in group]
+    assert flat == split_sentences(TEXT, "fr")
+    # a passage never spans the paragraph break once it has half the target
+    assert all("\n\n" not in TEXT[g[0][0]:g[-1][1]] for g in groups)
