@@ -195,6 +195,28 @@ def ingest(
         raise typer.Exit(code=1)
 
 
+@app.command("ui")
+def ui_command(
+    db: Optional[Path] = DbOpt,
+    port: int = typer.Option(8501, "--port", help="Port to serve the dashboard on."),
+    address: str = typer.Option("127.0.0.1", "--address", help="Address to bind (127.0.0.1 keeps it on this machine)."),
+) -> None:
+    """Open the review dashboard (Streamlit) on the store: approve or reject every verdict."""
+    # ui/ sits next to the package in the source checkout, not inside it (see DESIGN.md layout).
+    app_path = Path(__file__).resolve().parent.parent / "ui" / "app.py"
+    if not app_path.is_file():
+        fail(VerifyError(f"the dashboard is not at {app_path}: run verify from a source checkout (pip install -e .)"))
+    db_path = settings_from(db_path=db).db_path.resolve()
+    env = dict(os.environ, VERIFY_DB=str(db_path))
+    cmd = [sys.executable, "-m", "streamlit", "run", str(app_path), "--server.address", address,
+           "--server.port", str(port), "--server.headless", "true", "--server.fileWatcherType", "none",
+           "--browser.gatherUsageStats", "false"]
+    console.print(f"Review dashboard: http://{address}:{port}  (store {db_path}; Ctrl+C stops it)", highlight=False)
+    sys.stdout.flush()
+    # exec, not a child process: Ctrl+C and a kill of this pid reach the server itself.
+    os.execve(sys.executable, cmd, env)
+
+
 def main() -> None:  # pragma: no cover
     app()
 

@@ -1,0 +1,1 @@
+"""Streamlit review dashboard (see app.py)."""

@@ -1,0 +1,82 @@
+"""verify review dashboard: `verify ui` or `streamlit run ui/app.py`.
+
+Reads the store at VERIFY_DB (default ./verify.db). A rerun only reads SQLite: no LLM call and no
+embedding happens here; the only writes are review events.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# `streamlit run ui/app.py` puts ui/ (not the repo root) on sys.path; the page modules import as `ui.*`.
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import streamlit as st  # noqa: E402
+
+from ui import article_view, claim_panel, decision, export, runs_page, sidebar, state  # noqa: E402
+from ui.render import STYLE, md  # noqa: E402
+from verify.errors import VerifyError  # noqa: E402
+
+
+def back_to_runs() -> None:
+    st.session_state.pop("run_id", None)
+    st.session_state.pop("conflict", None)
+    st.query_params.clear()
+
+
+def current_run_id() -> str | None:
+    # The query parameter makes a run page bookmarkable and survive a browser reload.
+    run_id = st.session_state.get("run_id") or st.query_params.get("run")
+    if run_id:
+        st.session_state["run_id"] = run_id
+    return run_id
+
+
+def run_page(run_id: str) -> None:
+    view, decided, last_event = state.load_run(run_id)
+    rows = state.rows(view, decided)
+    st.sidebar.button("← All runs", key="back", on_click=back_to_runs, width="stretch")
+    shown = sidebar.render_filters(rows)
+    sidebar.render_progress(rows)
+    with st.sidebar:
+        export.render_export(run_id, last_event, len(view.verdicts))
+
+    st.markdown(f"### Run {md(run_id)}")
+    st.caption(f"model {md(view.run.settings.model)} · {md(view.run.created_at)} · status {md(view.run.status)} · "
+               f"prompts {md(view.run.settings.extract_prompt)}, {md(view.run.settings.judge_prompt)}")
+    if view.demo_grade:
+        st.warning("This run used the bundled demo-grade model (Gemma 3 270M): its claims and verdicts are not "
+                   "reliable. Review every verdict with that in mind.", icon="⚠️")
+    left, right = st.columns([3, 2], gap="medium")
+    with right:
+        focus = article_view.select_claim(view, shown, rows)
+        decision.render_flash()
+        if focus is not None:
+            row = next(r for r in rows if r.claim_id == focus)
+            claim_panel.render_claim(view, row, decided[focus])
+            st.divider()
+            decision.render_form(view, row, decided[focus], [r.claim_id for r in shown])
+            claim_panel.render_history(decided[focus])
+    with left:
+        article_view.render_article(view, rows, focus)
+
+
+def main() -> None:
+    st.set_page_config(page_title="verify · review", page_icon="✅", layout="wide")
+    st.html(STYLE)  # st.html is not iframed: one stylesheet serves every highlight on the page
+    sidebar.render_reviewer()
+    run_id = current_run_id()
+    try:
+        if run_id:
+            run_page(run_id)
+        else:
+            runs_page.render()
+    except VerifyError as exc:  # a missing run or a locked store: say so and offer the way back
+        st.error(md(str(exc)))
+        st.button("Back to all runs", key="back_error", on_click=back_to_runs)
+
+
+main()

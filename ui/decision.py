@@ -1,0 +1,115 @@
+"""Decision form: approve, reject with the corrected label, needs more evidence, undo; and the
+concurrent-edit conflict flow.
+
+Decisions are written from button callbacks, which Streamlit runs before the script reruns. The
+`expected` event id is bound into the callback arguments when the button is drawn, so it is the last
+event this reviewer actually saw: if someone else decided meanwhile, review.decide raises
+ReviewConflict and nothing is written until the reviewer confirms (force=True).
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ui import render, state
+from ui.article_view import FOCUS_KEY
+from ui.render import md
+from ui.state import Row, RunView
+from verify.errors import VerifyError
+from verify.models import Label
+from verify.review import Decision, ReviewConflict, decide
+
+ACTIONS = {"Approve": "approve", "Reject": "reject", "Needs more evidence": "needs_evidence"}
+LABELS = [label.value for label in Label]
+REVIEWER_KEY = "reviewer"
+
+
+def reviewer() -> str:
+    return str(st.session_state.get(REVIEWER_KEY, "")).strip()
+
+
+def form_values(claim_id: str) -> dict:
+    action = ACTIONS[st.session_state.get(f"act_{claim_id}", "Approve")]
+    label = st.session_state.get(f"label_{claim_id}") if action == "reject" else None
+    return {"action": action, "label": label, "note": st.session_state.get(f"note_{claim_id}", "")}
+
+
+def submit(run_id: str, claim_id: str, expected: int | None, order: list[str], force: bool = False,
+           pending: dict | None = None) -> None:
+    params = pending or form_values(claim_id)
+    view, _, _ = state.load_run(run_id)
+    try:
+        event = decide(state.store(), run_id=run_id, claim_id=claim_id, reviewer=reviewer(), action=params["action"],
+                       machine_verdict=view.verdicts.get(claim_id), corrected_label=params["label"],
+                       note=params["note"], expected_last_event=expected, force=force)
+    except ReviewConflict as exc:
+        st.session_state["conflict"] = {"claim_id": claim_id, "message": str(exc), "params": params,
+                                        "latest": exc.latest.model_dump(), "order": order}
+        return
+    except VerifyError as exc:
+        st.session_state["flash"] = ("error", str(exc))
+        return
+    st.session_state.pop("conflict", None)
+    after = render.label_text(event.label_after) if event.label_after else "no label"
+    st.session_state["flash"] = ("success", f"Recorded: {event.action.replace('_', ' ')} ({after}) by {event.reviewer}.")
+    if event.action != "undo":
+        _, decided, _ = state.load_run(run_id)  # fresh: the new event changed the cache key
+        following = state.next_unreviewed(order, claim_id, {cid: d.state for cid, d in decided.items()})
+        if following:
+            st.session_state[FOCUS_KEY] = following
+
+
+def undo(run_id: str, claim_id: str, expected: int | None, order: list[str]) -> None:
+    submit(run_id, claim_id, expected, order, pending={"action": "undo", "label": None, "note": ""})
+
+
+def cancel_conflict() -> None:
+    st.session_state.pop("conflict", None)
+
+
+def render_flash() -> None:
+    flash = st.session_state.pop("flash", None)
+    if flash:
+        kind, message = flash
+        (st.success if kind == "success" else st.error)(md(message))
+
+
+def render_conflict(run_id: str, conflict: dict) -> None:
+    latest = conflict["latest"]
+    mine = conflict["params"]
+    st.warning(f"**Changed by someone else.** {md(conflict['message'])}", icon="⚠️")
+    their = render.label_text(latest["label_after"]) if latest["label_after"] else "no label"
+    st.markdown(f"Their decision: **{md(latest['action'].replace('_', ' '))}** ({md(their)}) by "
+                f"**{md(latest['reviewer'])}** at {md(latest['created_at'])}"
+                + (f", note: {md(latest['note'])}" if latest["note"] else ""))
+    st.markdown(f"Your decision: **{md(mine['action'].replace('_', ' '))}**"
+                + (f" ({md(render.label_text(mine['label']))})" if mine["label"] else ""))
+    left, right = st.columns(2)
+    left.button("Override with my decision", type="primary", key="confirm_override", on_click=submit,
+                args=(run_id, conflict["claim_id"], None, conflict["order"]),
+                kwargs={"force": True, "pending": mine}, width="stretch")
+    right.button("Keep their decision", key="keep_theirs", on_click=cancel_conflict, width="stretch")
+
+
+def render_form(view: RunView, row: Row, decision: Decision, order: list[str]) -> None:
+    conflict = st.session_state.get("conflict")
+    if conflict and conflict["claim_id"] == row.claim_id:
+        render_conflict(view.run.id, conflict)
+        return
+    name = reviewer()
+    if not name:
+        st.info("Enter your name under **Reviewer** in the sidebar to record decisions.")
+    cid = row.claim_id
+    # Approving a failed verdict would approve nothing: the reviewer must set a label or ask for evidence.
+    actions = [a for a in ACTIONS if row.machine in LABELS or a != "Approve"]
+    choice = st.radio("Decision", actions, horizontal=True, key=f"act_{cid}")
+    if choice == "Reject":
+        options = [label for label in LABELS if label != row.machine]
+        st.selectbox("Corrected label", options, key=f"label_{cid}", format_func=render.label_text)
+    st.text_input("Note (optional)", key=f"note_{cid}", placeholder="why, or what evidence is missing")
+    left, right = st.columns(2)
+    left.button("Submit decision", type="primary", key=f"submit_{cid}", disabled=not name, on_click=submit,
+                args=(view.run.id, cid, decision.last_event_id, order), width="stretch", shortcut="Ctrl+Enter")
+    if decision.state != "unreviewed":
+        right.button("Undo last decision", key=f"undo_{cid}", disabled=not name, on_click=undo,
+                     args=(view.run.id, cid, decision.last_event_id, order), width="stretch")

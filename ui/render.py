@@ -1,0 +1,135 @@
+"""Pure HTML builders for the dashboard (no Streamlit import, so they are cheap to test).
+
+Every piece of article or source text goes through `esc` before it is placed in markup: the
+dashboard shows untrusted web text, and a `<script>` or `<img onerror=...>` inside a source must
+display as text. Links are only emitted for http(s) URLs, so a `javascript:` URL stays inert text.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from urllib.parse import urlparse
+
+# Background / border per effective label. Every highlight also carries the label as text, so the
+# colour is never the only signal (colour-blind reviewers, printouts).
+COLOURS = {
+    "SUPPORTED": ("#d3f5d0", "#1e7b1e"),
+    "REFUTED": ("#fbd3d3", "#b42318"),
+    "NOT_ENOUGH_INFO": ("#fdeeb5", "#8a6100"),
+    "NEEDS_EVIDENCE": ("#dbe6ff", "#2848a8"),
+    "FAILED": ("#ead7f7", "#7a2aa8"),
+    "PENDING": ("#ececec", "#555555"),
+}
+LABEL_TEXT = {
+    "SUPPORTED": "SUPPORTED",
+    "REFUTED": "REFUTED",
+    "NOT_ENOUGH_INFO": "NOT ENOUGH INFO",
+    "NEEDS_EVIDENCE": "NEEDS EVIDENCE",
+    "FAILED": "FAILED",
+    "PENDING": "NOT JUDGED",
+}
+
+STYLE = """<style>
+.vf-article{white-space:pre-wrap;line-height:1.75;font-size:0.95rem}
+.vf-mark{padding:1px 2px;border-radius:3px;border-bottom:2px solid}
+.vf-focus{outline:3px solid #111;outline-offset:1px}
+.vf-badge{font-size:0.7rem;font-weight:700;padding:0 4px;margin-right:3px;border-radius:3px;
+  color:#fff;white-space:nowrap;font-family:sans-serif}
+.vf-passage{white-space:pre-wrap;font-size:0.9rem;border-left:3px solid #bbb;padding:4px 8px;margin:4px 0}
+.vf-src{font-size:0.8rem;color:#555}
+</style>"""
+
+
+def esc(text: object) -> str:
+    """HTML-escape any value (quotes too: text may land inside an attribute)."""
+    return html.escape(str(text), quote=True)
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$&:])")
+
+
+def md(text: object) -> str:
+    """Text for st.markdown/st.caption: every Markdown/HTML-significant character backslash-escaped,
+    so `<script>` shows as text and `*`, `$` or `[x](y)` in an article never turn into markup."""
+    return _MD_SPECIAL.sub(r"\\\1", str(text))
+
+
+def label_text(label: str) -> str:
+    return LABEL_TEXT.get(label, label)
+
+
+def badge(label: str, prefix: str = "", reviewed: bool = False) -> str:
+    _, fg = COLOURS.get(label, COLOURS["PENDING"])
+    tick = " ✔" if reviewed else ""
+    text = f"{prefix} {label_text(label)}{tick}".strip()
+    return f'<span class="vf-badge" style="background:{fg}">{esc(text)}</span>'
+
+
+@dataclass(frozen=True)
+class Mark:
+    """One highlighted range of a text: [start, end) with the label that colours it."""
+
+    start: int
+    end: int
+    label: str
+    prefix: str = ""  # badge prefix, e.g. "#3" or "[1]"
+    reviewed: bool = False
+    focused: bool = False
+    title: str = ""  # hover text
+
+
+def highlight(text: str, marks: list[Mark]) -> str:
+    """The text escaped, each mark wrapped in a coloured <mark> headed by a label badge.
+
+    One pass over marks sorted by start. Overlapping ranges are clipped to start where the previous
+    one ended (a text position gets one colour); a mark swallowed entirely still shows its badge,
+    so no claim disappears from the view.
+    """
+    out: list[str] = []
+    cursor = 0
+    for mark in sorted(marks, key=lambda m: (m.start, m.end)):
+        start = min(max(mark.start, cursor), len(text))
+        end = min(max(mark.end, start), len(text))
+        out.append(esc(text[cursor:start]))
+        bg, fg = COLOURS.get(mark.label, COLOURS["PENDING"])
+        classes = "vf-mark vf-focus" if mark.focused else "vf-mark"
+        out.append(f'<mark class="{classes}" style="background:{bg};border-color:{fg}" title="{esc(mark.title)}">'
+                   f"{badge(mark.label, mark.prefix, mark.reviewed)}{esc(text[start:end])}</mark>")
+        cursor = end
+    out.append(esc(text[cursor:]))
+    return "".join(out)
+
+
+def article_html(text: str, marks: list[Mark]) -> str:
+    return f'<div class="vf-article">{highlight(text, marks)}</div>'
+
+
+def safe_link(url: str, label: str) -> str:
+    """An <a> only for http(s) URLs; anything else (javascript:, data:, paths) is shown as text."""
+    if urlparse(url).scheme.lower() in ("http", "https"):
+        return f'<a href="{esc(url)}" target="_blank" rel="noopener noreferrer">{esc(label)}</a>'
+    return esc(url or label)
+
+
+def source_line(title: str, publisher: str, published: str, url: str) -> str:
+    parts = [f"<b>{esc(title or 'untitled source')}</b>"]
+    parts += [esc(p) for p in (publisher, published) if p]
+    if url:
+        parts.append(safe_link(url, "open source"))
+    return '<div class="vf-src">' + " · ".join(parts) + "</div>"
+
+
+def passage_html(text: str, marks: list[Mark], source: str) -> str:
+    return f'{source}<div class="vf-passage">{highlight(text, marks)}</div>'
+
+
+def locate(passage: str, passage_start: int, start: int, end: int, sentence: str) -> tuple[int, int] | None:
+    """Offsets of a cited sentence inside its passage: by the stored source offsets if they still
+    point at the sentence, else by searching its text (a re-chunked source shifts offsets)."""
+    rel_start, rel_end = start - passage_start, end - passage_start
+    if 0 <= rel_start < rel_end <= len(passage) and passage[rel_start:rel_end] == sentence:
+        return rel_start, rel_end
+    found = passage.find(sentence) if sentence else -1
+    return (found, found + len(sentence)) if found >= 0 else None

@@ -1,0 +1,151 @@
+"""Data access for the dashboard: one Store per process, cached reads, derived claim rows.
+
+A rerun only reads SQLite (no LLM call, no embedding). Reads are cached with st.cache_data keyed on a
+cheap "version" of the run (last review event id, verdict count, run status): review events are
+append-only, so the same version always means the same data, and any new decision changes it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+from verify.config import Settings
+from verify.models import Article, Claim, Run, Verdict
+from verify.review import Decision, decisions
+from verify.store import Store
+
+DEMO_MODEL_PREFIX = "local:gemma"
+
+
+def db_path() -> str:
+    # Read per call (not at import) so a test can point VERIFY_DB at its own store.
+    return str(Settings.from_env().db_path.resolve())
+
+
+@st.cache_resource(show_spinner=False)
+def _open_store(path: str) -> Store:
+    # Opening runs the migrations in a write transaction: do it once per process, not per rerun.
+    return Store(path)
+
+
+def store() -> Store:
+    return _open_store(db_path())
+
+
+@dataclass(frozen=True)
+class RunView:
+    run: Run
+    article: Article
+    claims: list[Claim]
+    verdicts: dict[str, Verdict]
+
+    @property
+    def demo_grade(self) -> bool:
+        return bool(self.run.summary.get("demo_grade_model")) or self.run.settings.model.startswith(DEMO_MODEL_PREFIX)
+
+    def claim(self, claim_id: str) -> Claim:
+        return next(c for c in self.claims if c.id == claim_id)
+
+
+def run_version(run_id: str) -> tuple:
+    """Changes whenever anything the run page shows changes; two tiny indexed queries."""
+    row = store().query(
+        "SELECT (SELECT COALESCE(MAX(id), 0) FROM review_events WHERE run_id = ?) AS ev, "
+        "(SELECT COUNT(*) FROM verdicts WHERE run_id = ?) AS nv, "
+        "(SELECT status FROM runs WHERE id = ?) AS st", (run_id, run_id, run_id))[0]
+    return row["ev"], row["nv"], row["st"]
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _load_run(path: str, run_id: str, verdict_count: int, status: str) -> RunView:
+    s = _open_store(path)
+    run = s.get_run(run_id)
+    return RunView(run=run, article=s.get_article(run.article_id), claims=s.get_claims(run_id),
+                   verdicts=s.get_verdicts(run_id))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _load_decisions(path: str, run_id: str, last_event: int) -> dict[str, Decision]:
+    return decisions(_open_store(path), run_id)
+
+
+def load_run(run_id: str) -> tuple[RunView, dict[str, Decision], int]:
+    """The run's content, its decisions and the run's last event id (part of every cache key)."""
+    last_event, n_verdicts, status = run_version(run_id)
+    path = db_path()
+    return _load_run(path, run_id, n_verdicts, status), _load_decisions(path, run_id, last_event), last_event
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def load_evidence(path: str, claim_id: str, verdict_count: int):
+    return _open_store(path).get_evidence(claim_id)
+
+
+# --- derived rows ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Row:
+    """What the filters, the selector and the article colouring need to know about one claim."""
+
+    claim_id: str
+    number: int  # 1-based, article order
+    machine: str  # SUPPORTED | REFUTED | NOT_ENOUGH_INFO | FAILED | PENDING
+    confidence: float | None
+    state: str  # unreviewed | approved | rejected | needs_evidence
+    current: str  # label shown: machine until reviewed, the reviewer's after
+
+    @property
+    def reviewed(self) -> bool:
+        return self.state in ("approved", "rejected")
+
+
+def machine_label(verdict: Verdict | None) -> str:
+    if verdict is None:
+        return "PENDING"
+    return verdict.label.value if verdict.label else "FAILED"
+
+
+def current_label(machine: str, decision: Decision | None) -> str:
+    if decision is None or decision.state == "unreviewed":
+        return machine
+    if decision.state == "needs_evidence":
+        return "NEEDS_EVIDENCE"
+    return decision.label or machine
+
+
+def rows(view: RunView, decided: dict[str, Decision]) -> list[Row]:
+    out = []
+    for claim in view.claims:
+        verdict = view.verdicts.get(claim.id)
+        decision = decided.get(claim.id)
+        machine = machine_label(verdict)
+        out.append(Row(claim.id, claim.index + 1, machine, verdict.confidence if verdict else None,
+                       decision.state if decision else "unreviewed", current_label(machine, decision)))
+    return out
+
+
+def matches(row: Row, verdicts: list[str], states: list[str], below: float | None) -> bool:
+    """Filters combine with AND; an empty choice list means "any". A failed verdict has no
+    confidence and counts as below every threshold (it needs a look most of all)."""
+    if verdicts and row.machine not in verdicts:
+        return False
+    if states and row.state not in states:
+        return False
+    if below is not None and row.confidence is not None and row.confidence >= below:
+        return False
+    return True
+
+
+def next_unreviewed(order: list[str], current: str, states: dict[str, str]) -> str | None:
+    """The first unreviewed claim after `current` in the list order, wrapping around."""
+    if not order:
+        return None
+    start = order.index(current) + 1 if current in order else 0
+    for claim_id in order[start:] + order[:start]:
+        if claim_id != current and states.get(claim_id, "unreviewed") == "unreviewed":
+            return claim_id
+    return None
+
