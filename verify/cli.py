@@ -21,8 +21,10 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
-console = Console(stderr=False)
-err = Console(stderr=True)
+# Piped output (files, CI logs, tests) gets wide lines: run ids and paths must not be wrapped.
+_WIDTH = None if sys.stdout.isatty() else int(os.environ.get("COLUMNS") or 160)
+console = Console(stderr=False, width=_WIDTH)
+err = Console(stderr=True, width=_WIDTH)
 
 ModelOpt = typer.Option(None, "--model", "-m", help="LLM spec: local | local:<file.gguf> | openai:<model> | <name> with --base-url. Env VERIFY_MODEL.")
 BaseUrlOpt = typer.Option(None, "--base-url", help="OpenAI-compatible server (vLLM, Ollama, llama-server). Env VERIFY_BASE_URL.")

@@ -1,0 +1,66 @@
+"""End to end with the real bundled models: Gemma 3 270M (llama.cpp) and the multilingual USE embedder.
+
+Slow (about a minute or two): marked `real_models`; `.ci/run` runs them.
+"""
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SEED_ARTICLE, SEED_SOURCES
+from verify.config import Settings
+from verify.documents import load_document
+from verify.embed import build_embedder, minilm_path
+from verify.llm import StructuredLLM, build_chat_model, bundled_gguf_path
+from verify.extract import selection_schema
+from verify.pipeline import Pipeline
+from verify.prompts import load_prompt
+
+pytestmark = pytest.mark.real_models
+
+
+def short_article(tmp_path) -> str:
+    """The seed's first three paragraphs: enough claims to exercise every stage, quick to judge."""
+    paragraphs = SEED_ARTICLE.read_text(encoding="utf-8").split("\n\n")[:3]
+    path = tmp_path / "short.fr.txt"
+    path.write_text("\n\n".join(paragraphs), encoding="utf-8")
+    return str(path)
+
+
+def test_bundled_models_verify_the_seed_end_to_end(tmp_path):
+    settings = Settings.from_env(model="local", embedder="use")
+    outcome = Pipeline(settings).run(short_article(tmp_path), [str(SEED_SOURCES)])
+    assert outcome.article.language == "fr"
+    assert outcome.claims, "the local model selected no claim"
+    for claim in outcome.claims:
+        assert outcome.article.text[claim.span.start:claim.span.end] == claim.quote
+    sources = {p.stem: load_document(str(p)).text for p in Path(SEED_SOURCES).glob("*.md") if p.name != "README.md"}
+    assert len(outcome.verdicts) == len(outcome.claims)
+    for verdict in outcome.verdicts.values():
+        assert verdict.model.startswith("local:gemma-3-270m")
+        if verdict.status == "error":
+            assert verdict.label is None and (verdict.raw_output or verdict.error)
+            continue
+        for cite in verdict.citations:
+            assert sources[cite.source_id][cite.start:cite.end] == cite.text
+    assert outcome.run.summary["demo_grade_model"] is True
+
+
+def test_a_gguf_path_spec_loads_the_same_weights(tmp_path):
+    gguf = bundled_gguf_path(Settings().cache_dir)
+    settings = Settings(model=f"local:{gguf}")
+    chat, model_id = build_chat_model(settings)
+    assert model_id == f"local:{gguf.name}"
+    llm = StructuredLLM(chat, model_id, settings)
+    schema = selection_schema(["S1", "S2"])
+    result = llm.generate(load_prompt("select_claims"), "S1: Paris est en France.\nS2: Il pleut.", schema,
+                          purpose="extract")
+    assert set(result.value.sentence_ids) <= {"S1", "S2"} and result.usage.completion_tokens > 0
+
+
+def test_sentence_transformers_loads_from_a_local_folder():
+    """The hub-loading embedder path (`sbert:<name or folder>`), exercised with the bundled MiniLM."""
+    pytest.importorskip("sentence_transformers")
+    embedder = build_embedder(f"sbert:{minilm_path()}")
+    vectors = embedder.embed_documents(["Putin met Witkoff in Moscow.", "Poutine a rencontré Witkoff."])
+    assert len(vectors) == 2 and len(vectors[0]) == 384
