@@ -19,6 +19,7 @@ app = typer.Typer(
     help="verify: extract check-worthy claims from an article, retrieve evidence from a source library, "
     "judge each claim with citations, review and report.",
     no_args_is_help=True,
+    epilog="Start with: verify run seeds/articles/trump-poutine-koursk.fr.txt --sources seeds/sources",
     add_completion=False,
 )
 # Piped output (files, CI logs, tests) gets wide lines: run ids and paths must not be wrapped.
@@ -81,7 +82,7 @@ def _quiet_libraries() -> None:
 
 @app.command()
 def run(
-    article: str = typer.Argument(..., help="Article file (.txt, .md, .html, .pdf) or URL."),
+    article: Optional[str] = typer.Argument(None, help="Article file (.txt, .md, .html, .pdf) or URL (omit with --resume)."),
     sources: Optional[list[str]] = typer.Option(None, "--sources", "-s", help="Source files, folders or URLs to ingest first (repeatable)."),
     model: Optional[str] = ModelOpt, base_url: Optional[str] = BaseUrlOpt, embedder: Optional[str] = EmbedderOpt,
     db: Optional[Path] = DbOpt, vectorstore: Optional[Path] = VsOpt, collection: Optional[str] = CollectionOpt,
@@ -90,8 +91,13 @@ def run(
     no_cache: bool = typer.Option(False, "--no-cache", help="Do not reuse cached LLM replies."),
     resume: Optional[str] = typer.Option(None, "--resume", help="Finish an interrupted run (judges only claims without a verdict)."),
 ) -> None:
-    """Verify an article: ingest sources, extract claims, retrieve evidence, judge, store."""
+    """Verify an article: ingest sources, extract claims, retrieve evidence, judge, store.
+
+    Example: verify run seeds/articles/trump-poutine-koursk.fr.txt --sources seeds/sources
+    """
     _quiet_libraries()
+    if not article and not resume:
+        fail(VerifyError("give an ARTICLE to verify, or --resume RUN_ID to finish an interrupted run"))
     settings = settings_from(model=model, base_url=base_url, embedder=embedder, db_path=db, vectorstore=vectorstore,
                              collection=collection, top_k=top_k, concurrency=concurrency,
                              use_cache=False if no_cache else None)
