@@ -225,6 +225,46 @@ def ui_command(
     os.execve(sys.executable, cmd, env)
 
 
+REPORT_SUFFIXES = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html", ".json": "json", ".csv": "csv",
+                   ".jsonld": "claimreview"}
+
+
+@app.command()
+def report(
+    run_id: str = typer.Argument(..., help="Run id (see `verify runs`)."),
+    fmt: Optional[str] = typer.Option(None, "--format", "-f", help="md | html | json | csv | claimreview (default: from -o's suffix, else md)."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="File to write (default: standard output)."),
+    only_reviewed: bool = typer.Option(False, "--only-reviewed", help="Only claims a reviewer approved or rejected."),
+    only_approved: bool = typer.Option(False, "--only-approved", help="Only claims whose machine verdict was approved."),
+    include_rejected: bool = typer.Option(True, "--include-rejected/--exclude-rejected", help="Show machine verdicts a reviewer rejected (excluded: the claim keeps only the reviewer's corrected label)."),
+    bom: bool = typer.Option(False, "--bom", help="CSV: start with a UTF-8 byte-order mark (for Excel)."),
+    organization: str = typer.Option("", "--organization", help="ClaimReview: publishing organisation (default: the reviewer as author)."),
+    publish_url: str = typer.Option("", "--publish-url", help="ClaimReview: URL the reviews will be published at."),
+    db: Optional[Path] = DbOpt,
+) -> None:
+    """Export a run's citation report: claims, verdicts, reviewer decisions, numbered citations, bibliography."""
+    from .report import FORMATS, render_report
+    from .store import Store
+
+    fmt = (fmt or REPORT_SUFFIXES.get(output.suffix.lower() if output else "", "md")).lower()
+    if fmt not in FORMATS:
+        fail(VerifyError(f"unknown report format {fmt!r}: use one of {', '.join(FORMATS)}"))
+    try:
+        store = Store(settings_from(db_path=db).db_path)
+        data = render_report(store, run_id, fmt, only_reviewed=only_reviewed, only_approved=only_approved,
+                             include_rejected=include_rejected, bom=bom, organization=organization,
+                             publish_url=publish_url)
+    except VerifyError as exc:
+        fail(exc)
+    if output is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_bytes(data)
+    err.print(f"Wrote {fmt} report of run {run_id} to {output} ({len(data):,} bytes)", highlight=False)
+
+
 def main() -> None:  # pragma: no cover
     app()
 

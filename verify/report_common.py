@@ -1,0 +1,102 @@
+"""Wording shared by the report renderers, so Markdown, HTML and CSV say the same thing."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from .report_model import CitationRef, ClaimEntry, MachineVerdict, Report, ReviewDecision
+
+# A symbol and a word for every label: colour is never the only signal (colour-blind readers, B/W print).
+LABEL_TEXT = {
+    "SUPPORTED": "Supported",
+    "REFUTED": "Refuted",
+    "NOT_ENOUGH_INFO": "Not enough information",
+}
+LABEL_SYMBOL = {"SUPPORTED": "✓", "REFUTED": "✗", "NOT_ENOUGH_INFO": "?"}
+STATE_TEXT = {
+    "approved": "approved",
+    "rejected": "rejected (label corrected)",
+    "needs_evidence": "needs more evidence",
+    "unreviewed": "not reviewed",
+}
+# Where the label in a claim's heading comes from.
+CLAIM_STATUS = {
+    "approved": "reviewed",
+    "rejected": "corrected by the reviewer",
+    "needs_evidence": "machine verdict; the reviewer asked for more evidence",
+    "unreviewed": "machine verdict, not reviewed",
+}
+# What a claim's heading says when there is no label at all.
+NO_LABEL = {"error": "! VERDICT FAILED", "not_judged": "– NOT JUDGED", "omitted": "– NO LABEL", "ok": "– NO LABEL"}
+_SAFE_URL = re.compile(r"^https?://[^\s<>\"'`\\]+$", re.IGNORECASE)
+
+
+def label_text(label: str | None) -> str:
+    return LABEL_TEXT.get(label or "", label or "")
+
+
+def safe_url(url: str) -> str:
+    """The URL if it is plain http(s) and safe to make a link of; '' otherwise (javascript:, data:, quotes)."""
+    url = (url or "").strip()
+    return url if _SAFE_URL.match(url) else ""
+
+
+def fmt_time(iso: str) -> str:
+    """'2025-03-15T09:00:00+00:00' -> '2025-03-15 09:00 UTC' (unparseable text is returned as is)."""
+    if not iso:
+        return ""
+    try:
+        moment = datetime.fromisoformat(iso)
+    except ValueError:
+        return iso
+    zone = "UTC" if moment.utcoffset() is not None and moment.utcoffset().total_seconds() == 0 else moment.strftime("%z")
+    return f"{moment:%Y-%m-%d %H:%M} {zone}".strip()
+
+
+def machine_line(machine: MachineVerdict) -> str:
+    """One line saying what the model concluded (or that it failed, or was omitted)."""
+    if machine.status == "ok" and machine.label is not None:
+        conf = f" (confidence {machine.confidence:.2f})" if machine.confidence is not None else ""
+        return f"{LABEL_SYMBOL[machine.label.value]} {machine.label.value}{conf}"
+    if machine.status == "error":
+        return "FAILED: no verdict (the model's output was invalid; no label was invented)"
+    if machine.status == "omitted":
+        return "rejected by the reviewer (omitted from this report)"
+    return "not judged"
+
+
+def review_line(review: ReviewDecision) -> str:
+    if review.state == "unreviewed":
+        return "not reviewed"
+    parts = [STATE_TEXT[review.state]]
+    if review.label:
+        parts.append(f"{LABEL_SYMBOL.get(review.label, '')} {review.label}".strip())
+    who = f"by {review.reviewer}" if review.reviewer else ""
+    when = f"on {fmt_time(review.decided_at)}" if review.decided_at else ""
+    return " ".join(filter(None, [": ".join(parts), who, when]))
+
+
+def final_label(claim: ClaimEntry) -> str | None:
+    """The label a reader should take away: the reviewer's when reviewed, else the machine's."""
+    if claim.review.state in ("approved", "rejected") and claim.review.label:
+        return claim.review.label
+    if claim.machine.label is not None:
+        return claim.machine.label.value
+    return None
+
+
+def source_line(title: str, publisher: str, published: str) -> str:
+    return ", ".join(part for part in (title, publisher, published) if part)
+
+
+def citation_source(cite: CitationRef) -> str:
+    return source_line(cite.title or cite.source_id, cite.publisher, cite.published)
+
+
+def options_notes(report: Report) -> list[str]:
+    """What the report's options left out, said next to the number of claims shown."""
+    o = report.options
+    flags = ((o.only_approved, "only approved"), (o.only_reviewed and not o.only_approved, "only reviewed"),
+             (not o.include_rejected, "rejected machine verdicts omitted"))
+    return [text for flag, text in flags if flag]

@@ -1,0 +1,109 @@
+"""Markdown report: readable as plain text, renders cleanly on a code-hosting site.
+
+Text from articles, sources and models is untrusted: it is collapsed onto one line (so it cannot
+start a heading, list or code block) and Markdown/HTML punctuation is backslash-escaped (so
+`<script>` shows as text instead of reaching a renderer that allows raw HTML). Links are made only
+of plain http(s) URLs.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .report_common import (CLAIM_STATUS, LABEL_SYMBOL, NO_LABEL, STATE_TEXT, citation_source, final_label, fmt_time, machine_line,
+                            options_notes, review_line, safe_url, source_line)
+from .report_model import ClaimEntry, Header, Report, SourceEntry
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")
+_ENTITY = re.compile(r"&(?=#?\w+;)")  # "&lt;" would otherwise render as "<"
+
+
+def md(text: object) -> str:
+    text = " ".join(str(text).split())
+    text = _MD_SPECIAL.sub(r"\\\1", text)
+    return _ENTITY.sub(r"\\&", text)  # after the backslashes are escaped, or this one would be doubled
+
+
+def link(url: str) -> str:
+    safe = safe_url(url)
+    return f"<{safe}>" if safe else md(url)
+
+
+def render_markdown(report: Report) -> str:
+    lines: list[str] = [f"# Citation report: {md(report.header.article_title)}", ""]
+    if report.header.warning:
+        lines += [f"> **⚠ Demo-grade model.** {md(report.header.warning)}", ""]
+    lines += _header_table(report.header, report)
+    for claim in report.claims:
+        lines += ["", "---", ""] + _claim(claim)
+    lines += ["", "---", "", "## Bibliography", ""]
+    lines += [_source(s) for s in report.bibliography] or ["No source is cited in the claims shown."]
+    if report.other_sources:
+        lines += ["", "### Also retrieved, not cited in the claims shown", ""]
+        lines += [_source(s) for s in report.other_sources]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _header_table(h: Header, report: Report) -> list[str]:
+    m, r = h.machine_totals, h.review_totals
+    prompts = ", ".join(f"{p.id}/{p.version}" + (f" (sha256 {p.sha256[:12]})" if p.sha256 else "") for p in h.prompts)
+    models = md(h.model) + ("" if h.verdict_models in ([], [h.model]) else
+                            f" (verdicts by {', '.join(md(x) for x in h.verdict_models)})")
+    rows = [
+        ("Article", md(h.article_title)),
+        ("Source", link(h.article_url) if h.article_url else md(h.article_source)),
+        ("Language", md(h.article_language)),
+        ("Run", f"{md(h.run_id)} ({md(h.run_status)}), started {fmt_time(h.run_date)}"),
+        ("Report generated", fmt_time(h.generated_at)),
+        ("Model", models),
+        ("Embedder", md(h.embedder)),
+        ("Prompts", md(prompts)),
+        ("Machine verdicts", f"{LABEL_SYMBOL['SUPPORTED']} SUPPORTED {m.SUPPORTED} · {LABEL_SYMBOL['REFUTED']} REFUTED "
+                             f"{m.REFUTED} · {LABEL_SYMBOL['NOT_ENOUGH_INFO']} NOT\\_ENOUGH\\_INFO {m.NOT_ENOUGH_INFO} · "
+                             f"failed {m.failed} · not judged {m.not_judged}"),
+        ("Reviewer decisions", " · ".join(f"{STATE_TEXT[k]} {getattr(r, k)}" for k in STATE_TEXT)),
+        ("Reviewer labels", md(", ".join(f"{k} {v}" for k, v in h.reviewed_labels.items()) or "none yet")),
+        ("Review completeness", f"{h.completeness.reviewed} of {h.completeness.claims} claims reviewed "
+                                f"({h.completeness.percent:.1f}%)"),
+        ("Sources", f"{h.sources_retrieved} retrieved, {h.sources_cited} cited"),
+        ("Claims shown", f"{h.claims_shown} of {h.claims_total}" + _options_note(report)),
+    ]
+    return ["| | |", "|---|---|"] + [f"| {k} | {v} |" for k, v in rows]
+
+
+def _options_note(report: Report) -> str:
+    notes = options_notes(report)
+    return f" ({', '.join(notes)})" if notes else ""
+
+
+def _claim(c: ClaimEntry) -> list[str]:
+    label = final_label(c)
+    title = f"{LABEL_SYMBOL.get(label, '')} {label}".strip() if label else NO_LABEL[c.machine.status]
+    whose = CLAIM_STATUS[c.review.state]
+    lines = [f"## Claim {c.number}: {md(title)} ({whose})", ""]
+    lines += [f"**Claim:** {md(c.text)}  ", f"**English:** {md(c.text_en)}  "]
+    sentence = f"“{md(c.article_sentence)}”" if c.article_sentence else "*the claim could not be located in the article*"
+    lines += [f"**Article sentence:** {sentence}", ""]
+    m = c.machine
+    detail = ", ".join(x for x in (f"model {md(m.model)}" if m.model else "", f"prompt {md(m.prompt)}" if m.prompt else "") if x)
+    lines.append(f"- **Machine verdict:** {md(machine_line(m))}" + (f"; {detail}" if detail else ""))
+    lines.append(f"- **Reviewer decision:** {md(review_line(c.review))}")
+    if c.review.note:
+        lines.append(f"- **Reviewer note:** {md(c.review.note)}")
+    if m.rationale:
+        lines.append(f"- **Rationale:** {md(m.rationale)}")
+    if m.error:
+        lines.append(f"- **Error:** {md(m.error)}")
+    lines += ["", "**Citations**", ""]
+    lines += [f"- [{x.number}] “{md(x.text)}” — {md(citation_source(x))}" + (f". {link(x.url)}" if x.url else "")
+              for x in c.citations] or ["- none"]
+    return lines
+
+
+def _source(s: SourceEntry) -> str:
+    head = f"[{s.number}] " if s.number else ""
+    text = md(source_line(s.title or s.source_id, s.publisher, s.published))
+    url = f". {link(s.url)}" if s.url else ""
+    plural = "s" if len(s.cited_by) > 1 else ""
+    used = f" (cited by claim{plural} {', '.join(map(str, s.cited_by))})" if s.cited_by else ""
+    return f"- {head}{text}{url}{used}"
