@@ -61,7 +61,7 @@ TEMPLATE = """<!DOCTYPE html>
 <article class="claim" id="claim-{{ c.number }}">
   <header class="claim-head">
     <span class="num">Claim {{ c.number }}</span>
-    {% if label %}<span class="badge v-{{ label }}">{{ symbol.get(label, "") }} {{ label }}</span>{% else %}<span class="badge v-failed">{{ no_label[c.machine.status] }}</span>{% endif %}
+    {% if label %}<span class="badge v-{{ label }}">{{ symbol.get(label, "") }} {{ label }}</span>{% else %}<span class="badge v-{{ 'failed' if c.machine.status == 'error' else 'none' }}">{{ no_label[c.machine.status] }}</span>{% endif %}
     <span class="state s-{{ c.review.state }}">{{ claim_status[c.review.state] }}</span>
   </header>
   <blockquote class="claim-text" lang="{{ h.article_language }}">{{ c.text }}</blockquote>
@@ -90,7 +90,7 @@ TEMPLATE = """<!DOCTYPE html>
   <h3>Citations</h3>
   {% if c.citations %}<ol class="cites">{% for x in c.citations %}
     <li><a class="ref" href="#source-{{ x.number }}">[{{ x.number }}]</a> <q>{{ x.text }}</q>
-      <span class="src">— <cite>{{ citation_source(x) }}</cite>{% if safe_url(x.url) %}, <a href="{{ safe_url(x.url) }}">{{ x.url }}</a>{% elif x.url %}, {{ x.url }}{% endif %}</span></li>{% endfor %}
+      <span class="src">— <cite>{{ citation_source(x) }}</cite>{% if safe_url(x.url) %}, <a href="{{ safe_url(x.url) }}">{{ x.url }}</a>{% elif x.url %}, <span class="unlinked">{{ x.url }} (not linked: not a web address)</span>{% endif %}</span></li>{% endfor %}
   </ol>{% else %}<p class="muted">No citation.</p>{% endif %}
 </article>
 {% endfor %}
@@ -98,7 +98,7 @@ TEMPLATE = """<!DOCTYPE html>
 <section class="biblio">
   <h2>Bibliography</h2>
   {% if report.bibliography %}<ol class="sources">{% for s in report.bibliography %}
-    <li id="source-{{ s.number }}"><span class="ref">[{{ s.number }}]</span> {{ source_line(s.title or s.source_id, s.publisher, s.published) }}{% if safe_url(s.url) %}. <a href="{{ safe_url(s.url) }}">{{ s.url }}</a>{% elif s.url %}. {{ s.url }}{% endif %}
+    <li id="source-{{ s.number }}"><span class="ref">[{{ s.number }}]</span> {{ source_line(s.title or s.source_id, s.publisher, s.published) }}{% if safe_url(s.url) %}. <a href="{{ safe_url(s.url) }}">{{ s.url }}</a>{% elif s.url %}. <span class="unlinked">{{ s.url }} (not linked: not a web address)</span>{% endif %}
       <span class="muted">(cited by claim{{ "s" if s.cited_by|length > 1 }} {{ s.cited_by|join(", ") }})</span></li>{% endfor %}
   </ol>{% else %}<p class="muted">No source is cited in the claims shown.</p>{% endif %}
   {% if report.other_sources %}<h3>Also retrieved, not cited in the claims shown</h3><ul class="other">{% for s in report.other_sources %}

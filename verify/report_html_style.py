@@ -82,6 +82,7 @@ code { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: .85e
 q { font-style: italic; }
 q::before { content: "“"; } q::after { content: "”"; }
 .src { color: var(--muted); }
+.unlinked { color: var(--bad-ink); }
 .biblio { border-top: 2px solid var(--ink); margin-top: 2rem; padding-top: 1rem; }
 footer { margin-top: 2rem; font-size: .8rem; }
 @media (max-width: 40rem) {

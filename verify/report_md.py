@@ -26,7 +26,7 @@ def md(text: object) -> str:
 
 def link(url: str) -> str:
     safe = safe_url(url)
-    return f"<{safe}>" if safe else md(url)
+    return f"<{safe}>" if safe else f"{md(url)} (not linked: not a web address)"
 
 
 def render_markdown(report: Report) -> str:
