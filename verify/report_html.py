@@ -66,7 +66,7 @@ TEMPLATE = """<!DOCTYPE html>
   </header>
   <blockquote class="claim-text" lang="{{ h.article_language }}">{{ c.text }}</blockquote>
   <dl class="fields">
-    <dt>English</dt><dd lang="en">{{ c.text_en }}</dd>
+    <dt>English</dt><dd lang="en">{% if c.text_en and c.text_en != c.text %}{{ c.text_en }}{% else %}<em>no English form (claim taken verbatim from the article)</em>{% endif %}</dd>
     <dt>Article sentence</dt><dd>{% if c.article_sentence %}<span lang="{{ h.article_language }}">“{{ c.article_sentence }}”</span>{% else %}<em>the claim could not be located in the article</em>{% endif %}</dd>
   </dl>
   <div class="decision">

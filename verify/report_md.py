@@ -81,7 +81,8 @@ def _claim(c: ClaimEntry) -> list[str]:
     title = f"{LABEL_SYMBOL.get(label, '')} {label}".strip() if label else NO_LABEL[c.machine.status]
     whose = CLAIM_STATUS[c.review.state]
     lines = [f"## Claim {c.number}: {md(title)} ({whose})", ""]
-    lines += [f"**Claim:** {md(c.text)}  ", f"**English:** {md(c.text_en)}  "]
+    english = md(c.text_en) if c.text_en and c.text_en != c.text else "*no English form (claim taken verbatim from the article)*"
+    lines += [f"**Claim:** {md(c.text)}  ", f"**English:** {english}  "]
     sentence = f"“{md(c.article_sentence)}”" if c.article_sentence else "*the claim could not be located in the article*"
     lines += [f"**Article sentence:** {sentence}", ""]
     m = c.machine
