@@ -1,5 +1,3 @@
-
-
 def test_verbatim_claims_do_not_pretend_to_have_an_english_form(seeded_run):
     from verify.report import render_report
 
