@@ -19,6 +19,7 @@ import streamlit as st  # noqa: E402
 from ui import article_view, claim_panel, decision, export, runs_page, sidebar, state  # noqa: E402
 from ui.render import STYLE, md  # noqa: E402
 from verify.errors import VerifyError  # noqa: E402
+from verify.review import Decision  # noqa: E402
 
 
 def back_to_runs() -> None:
@@ -36,13 +37,13 @@ def current_run_id() -> str | None:
 
 
 def run_page(run_id: str) -> None:
-    view, decided, last_event = state.load_run(run_id)
+    view, decided, _ = state.load_run(run_id)
     rows = state.rows(view, decided)
     st.sidebar.button("← All runs", key="back", on_click=back_to_runs, width="stretch")
     shown = sidebar.render_filters(rows)
     sidebar.render_progress(rows)
     with st.sidebar:
-        export.render_export(run_id, last_event, len(view.verdicts))
+        export.render_export(run_id)
 
     st.markdown(f"### Run {md(run_id)}")
     st.caption(f"model {md(view.run.settings.model)} · {md(view.run.created_at)} · status {md(view.run.status)} · "
@@ -56,10 +57,11 @@ def run_page(run_id: str) -> None:
         decision.render_flash()
         if focus is not None:
             row = next(r for r in rows if r.claim_id == focus)
-            claim_panel.render_claim(view, row, decided[focus])
+            current = decided.get(focus) or Decision(claim_id=focus)  # a claim saved after the cached read
+            claim_panel.render_claim(view, row, current)
             st.divider()
-            decision.render_form(view, row, decided[focus], [r.claim_id for r in shown])
-            claim_panel.render_history(decided[focus])
+            decision.render_form(view, row, current, [r.claim_id for r in shown])
+            claim_panel.render_history(current)
     with left:
         article_view.render_article(view, rows, focus)
 

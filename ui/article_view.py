@@ -60,8 +60,10 @@ def step_buttons(order: list[str], chosen: str) -> None:
 
 def render_article(view: RunView, all_rows: list[Row], focus: str | None) -> None:
     by_id = {row.claim_id: row for row in all_rows}
-    st.subheader(view.article.title or "Untitled article")
-    st.caption(f"{view.article.language} · {view.article.source} · {len(view.claims)} claims · "
+    st.subheader(render.md(view.article.title or "Untitled article"))
+    st.caption(f"{render.md(view.article.language)} · {render.md(view.article.source)} · {len(view.claims)} claims · "
                "label badges: ✔ = confirmed by a reviewer")
-    with st.container(height=560, key="article_box"):
+    with st.container(height=760, key="article_box"):
         st.html(render.article_html(view.article.text, marks(view, by_id, focus)))
+    if focus is not None:
+        st.html(render.scroll_to_focus_js(by_id[focus].number), unsafe_allow_javascript=True)

@@ -22,6 +22,7 @@ def render_claim(view: RunView, row: Row, decision: Decision) -> None:
             f"review: {render.esc(row.state.replace('_', ' '))}</span></div>")
     st.markdown(f"**{md(claim.text)}**")
     st.caption(f"English: {md(claim.text_en)}")
+    st.caption(f"In the article: “{md(claim.quote)}”")
     if claim.flagged:
         st.warning("The quote of this claim was not found in the article text (unlocated span): check it by hand.")
     if view.demo_grade:
@@ -33,7 +34,7 @@ def render_claim(view: RunView, row: Row, decision: Decision) -> None:
         render_failure(verdict)
     else:
         render_verdict(verdict)
-    evidence = state.load_evidence(state.db_path(), claim.id, len(view.verdicts))
+    evidence = state.load_evidence(state.db_path(), claim.id, view.version)
     render_citations(verdict, evidence)
     render_other_passages(verdict, evidence)
 

@@ -2,9 +2,10 @@
 concurrent-edit conflict flow.
 
 Decisions are written from button callbacks, which Streamlit runs before the script reruns. The
-`expected` event id is bound into the callback arguments when the button is drawn, so it is the last
-event this reviewer actually saw: if someone else decided meanwhile, review.decide raises
-ReviewConflict and nothing is written until the reviewer confirms (force=True).
+`expected` event id is the claim's last event when this reviewer opened the claim (kept in the
+session while the claim stays focused, so reruns caused by filling in the form do not refresh it):
+if someone else decided meanwhile, review.decide raises ReviewConflict and nothing is written until
+the reviewer confirms (force=True) or keeps the other decision.
 """
 
 from __future__ import annotations
@@ -26,6 +27,19 @@ REVIEWER_KEY = "reviewer"
 
 def reviewer() -> str:
     return str(st.session_state.get(REVIEWER_KEY, "")).strip()
+
+
+def expected_event(claim_id: str, decision: Decision) -> int | None:
+    """The last event id the reviewer saw when this claim was opened (refreshed on each new focus)."""
+    seen = st.session_state.setdefault("seen_events", {})
+    if st.session_state.get("seen_claim") != claim_id or claim_id not in seen:
+        seen[claim_id] = decision.last_event_id
+        st.session_state["seen_claim"] = claim_id
+    return seen[claim_id]
+
+
+def acknowledge(claim_id: str, event_id: int | None) -> None:
+    st.session_state.setdefault("seen_events", {})[claim_id] = event_id
 
 
 def form_values(claim_id: str) -> dict:
@@ -50,6 +64,7 @@ def submit(run_id: str, claim_id: str, expected: int | None, order: list[str], f
         st.session_state["flash"] = ("error", str(exc))
         return
     st.session_state.pop("conflict", None)
+    acknowledge(claim_id, event.id)
     after = render.label_text(event.label_after) if event.label_after else "no label"
     st.session_state["flash"] = ("success", f"Recorded: {event.action.replace('_', ' ')} ({after}) by {event.reviewer}.")
     if event.action != "undo":
@@ -63,8 +78,9 @@ def undo(run_id: str, claim_id: str, expected: int | None, order: list[str]) -> 
     submit(run_id, claim_id, expected, order, pending={"action": "undo", "label": None, "note": ""})
 
 
-def cancel_conflict() -> None:
+def keep_theirs(claim_id: str, latest_id: int) -> None:
     st.session_state.pop("conflict", None)
+    acknowledge(claim_id, latest_id)
 
 
 def render_flash() -> None:
@@ -88,7 +104,8 @@ def render_conflict(run_id: str, conflict: dict) -> None:
     left.button("Override with my decision", type="primary", key="confirm_override", on_click=submit,
                 args=(run_id, conflict["claim_id"], None, conflict["order"]),
                 kwargs={"force": True, "pending": mine}, width="stretch")
-    right.button("Keep their decision", key="keep_theirs", on_click=cancel_conflict, width="stretch")
+    right.button("Keep their decision", key="keep_theirs", on_click=keep_theirs,
+                 args=(conflict["claim_id"], latest["id"]), width="stretch")
 
 
 def render_form(view: RunView, row: Row, decision: Decision, order: list[str]) -> None:
@@ -100,6 +117,7 @@ def render_form(view: RunView, row: Row, decision: Decision, order: list[str]) -
     if not name:
         st.info("Enter your name under **Reviewer** in the sidebar to record decisions.")
     cid = row.claim_id
+    expected = expected_event(cid, decision)
     # Approving a failed verdict would approve nothing: the reviewer must set a label or ask for evidence.
     actions = [a for a in ACTIONS if row.machine in LABELS or a != "Approve"]
     choice = st.radio("Decision", actions, horizontal=True, key=f"act_{cid}")
@@ -107,9 +125,9 @@ def render_form(view: RunView, row: Row, decision: Decision, order: list[str]) -
         options = [label for label in LABELS if label != row.machine]
         st.selectbox("Corrected label", options, key=f"label_{cid}", format_func=render.label_text)
     st.text_input("Note (optional)", key=f"note_{cid}", placeholder="why, or what evidence is missing")
-    left, right = st.columns(2)
+    left, right = st.columns([3, 2])
     left.button("Submit decision", type="primary", key=f"submit_{cid}", disabled=not name, on_click=submit,
-                args=(view.run.id, cid, decision.last_event_id, order), width="stretch", shortcut="Ctrl+Enter")
+                args=(view.run.id, cid, expected, order), width="stretch", shortcut="Ctrl+Enter")
     if decision.state != "unreviewed":
         right.button("Undo last decision", key=f"undo_{cid}", disabled=not name, on_click=undo,
-                     args=(view.run.id, cid, decision.last_event_id, order), width="stretch")
+                     args=(view.run.id, cid, expected, order), width="stretch")

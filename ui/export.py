@@ -4,6 +4,7 @@ works before that module exists); until then a minimal Markdown and JSON export 
 from __future__ import annotations
 
 import json
+from functools import partial
 
 import streamlit as st
 
@@ -35,10 +36,9 @@ def formats() -> list[str]:
     return [fmt for fmt in getattr(report, "FORMATS", FILES) if fmt in FILES]
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
-def report_bytes(path: str, run_id: str, fmt: str, last_event: int, verdict_count: int) -> bytes:
-    """Keyed on the run's last event id: a new decision makes a new report, a plain rerun does not."""
-    store = state._open_store(path)
+def report_bytes(store, run_id: str, fmt: str) -> bytes:
+    """Built when the reviewer clicks download (a deferred download), not on every rerun: a report of
+    500 claims takes about a second, and every decision would otherwise rebuild it."""
     renderer = report_renderer()
     if renderer is not None:
         return renderer(store, run_id, fmt)
@@ -74,14 +74,11 @@ def fallback_report(store, run_id: str, fmt: str) -> bytes:
     return "\n".join(lines).encode("utf-8")
 
 
-def render_export(run_id: str, last_event: int, verdict_count: int) -> None:
+def render_export(run_id: str) -> None:
     st.markdown("**Export report**")
     fmt = st.selectbox("Format", formats(), key="export_format")
-    try:
-        data = report_bytes(state.db_path(), run_id, fmt, last_event, verdict_count)
-    except Exception as exc:  # a report bug must not take the review page down with it
-        st.error(f"Could not build the {fmt} report: {exc}")
-        return
     suffix, mime = FILES[fmt]
-    st.download_button(f"Download {fmt} report", data, file_name=f"verify-{run_id}{suffix}", mime=mime,
-                       key="download_report", on_click="ignore", width="stretch")
+    # The callable runs outside the script thread: it gets the Store object, not Streamlit state.
+    st.download_button(f"Download {fmt} report", partial(report_bytes, state.store(), run_id, fmt),
+                       file_name=f"verify-{run_id}{suffix}", mime=mime, key="download_report", on_click="ignore",
+                       width="stretch")

@@ -133,3 +133,28 @@ def locate(passage: str, passage_start: int, start: int, end: int, sentence: str
         return rel_start, rel_end
     found = passage.find(sentence) if sentence else -1
     return (found, found + len(sentence)) if found >= 0 else None
+
+
+# Scrolls the article box (not the page) so the focused claim is in view. Static code: no article or
+# source text ever goes into this script, only the focused claim's number as a comment, which makes
+# the element differ per focus so Streamlit mounts (and runs) it again.
+_SCROLL_JS = """<script>/* focus %d */
+(() => {
+  const go = (tries) => {
+    const el = document.querySelector('.vf-article .vf-focus');
+    if (!el) { if (tries > 0) setTimeout(() => go(tries - 1), 100); return; }
+    let box = el.parentElement;
+    while (box && !(box.scrollHeight > box.clientHeight + 4 && getComputedStyle(box).overflowY !== 'visible')) {
+      box = box.parentElement;
+    }
+    if (!box || box === document.scrollingElement || box === document.body) return;
+    const top = el.getBoundingClientRect().top - box.getBoundingClientRect().top + box.scrollTop;
+    box.scrollTo({top: Math.max(0, top - box.clientHeight / 3)});
+  };
+  setTimeout(() => go(20), 50);
+})();
+</script>"""
+
+
+def scroll_to_focus_js(number: int) -> str:
+    return _SCROLL_JS % int(number)

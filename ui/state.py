@@ -40,6 +40,7 @@ class RunView:
     article: Article
     claims: list[Claim]
     verdicts: dict[str, Verdict]
+    version: str  # verdicts version it was read at (keys the evidence cache)
 
     @property
     def demo_grade(self) -> bool:
@@ -50,20 +51,21 @@ class RunView:
 
 
 def run_version(run_id: str) -> tuple:
-    """Changes whenever anything the run page shows changes; two tiny indexed queries."""
+    """Changes whenever anything the run page shows changes. Verdicts are keyed on their max rowid
+    too: a resumed run replaces a failed verdict (INSERT OR REPLACE gives it a new rowid)."""
     row = store().query(
         "SELECT (SELECT COALESCE(MAX(id), 0) FROM review_events WHERE run_id = ?) AS ev, "
-        "(SELECT COUNT(*) FROM verdicts WHERE run_id = ?) AS nv, "
+        "(SELECT COUNT(*) || ':' || COALESCE(MAX(rowid), 0) FROM verdicts WHERE run_id = ?) AS nv, "
         "(SELECT status FROM runs WHERE id = ?) AS st", (run_id, run_id, run_id))[0]
     return row["ev"], row["nv"], row["st"]
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def _load_run(path: str, run_id: str, verdict_count: int, status: str) -> RunView:
+def _load_run(path: str, run_id: str, verdicts_version: str, status: str) -> RunView:
     s = _open_store(path)
     run = s.get_run(run_id)
     return RunView(run=run, article=s.get_article(run.article_id), claims=s.get_claims(run_id),
-                   verdicts=s.get_verdicts(run_id))
+                   verdicts=s.get_verdicts(run_id), version=verdicts_version)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -73,13 +75,14 @@ def _load_decisions(path: str, run_id: str, last_event: int) -> dict[str, Decisi
 
 def load_run(run_id: str) -> tuple[RunView, dict[str, Decision], int]:
     """The run's content, its decisions and the run's last event id (part of every cache key)."""
-    last_event, n_verdicts, status = run_version(run_id)
+    last_event, verdicts_version, status = run_version(run_id)
     path = db_path()
-    return _load_run(path, run_id, n_verdicts, status), _load_decisions(path, run_id, last_event), last_event
+    view = _load_run(path, run_id, verdicts_version, status)
+    return view, _load_decisions(path, run_id, last_event), last_event
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def load_evidence(path: str, claim_id: str, verdict_count: int):
+def load_evidence(path: str, claim_id: str, verdicts_version: str):
     return _open_store(path).get_evidence(claim_id)
 
 

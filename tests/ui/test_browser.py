@@ -1,0 +1,145 @@
+"""The dashboard in a real headless Chromium (Debian `chromium` package, driven by Playwright).
+
+Starts `verify ui` on 127.0.0.1 against a seeded store, approves one claim and rejects another with a
+corrected label by clicking, checks the decisions landed in the store, checks markup in a source
+stays text, and saves a screenshot to tests/artifacts/.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.ui.conftest import hostile_run
+from verify.review import decisions
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = os.environ.get("VERIFY_CHROMIUM", "/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_healthy(url: str, proc: subprocess.Popen, timeout_s: float = 40.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"verify ui exited with code {proc.returncode}")
+        try:
+            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as reply:
+                if reply.read().strip() == b"ok":
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise AssertionError(f"the dashboard did not answer at {url} within {timeout_s}s")
+
+
+@pytest.fixture
+def server(seeded_run, tmp_path):
+    """`verify ui` serving the seeded store; stopped (by pid) at the end."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+    port = free_port()
+    verify_cmd = [shutil.which("verify")] if shutil.which("verify") else [sys.executable, "-m", "verify.cli"]
+    log = open(tmp_path / "ui.log", "wb")
+    proc = subprocess.Popen(verify_cmd + ["ui", "--db", str(seeded_run.store.path), "--port", str(port)],
+                            stdout=log, stderr=subprocess.STDOUT, env=dict(os.environ))
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(url, proc)
+        yield url, seeded_run
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+def settle(page) -> None:
+    """Wait for the script run to finish (Streamlit keeps stale elements on screen while it reruns)."""
+    page.wait_for_function("!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30_000)
+    page.wait_for_timeout(300)
+
+
+def test_review_in_a_real_browser(server):
+    from playwright.sync_api import expect, sync_playwright
+
+    url, seeded = server
+    store, run_id = seeded.store, seeded.run.id
+    first, second = seeded.claims[0].id, seeded.claims[1].id
+    dialogs: list[str] = []
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1500, "height": 1500})
+        page.set_default_timeout(30_000)
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        page.goto(url)
+        page.get_by_role("button", name="Open run").click()
+        expect(page.get_by_text("Claim #1", exact=True)).to_be_visible()
+        settle(page)
+        reviewer = page.get_by_role("textbox", name="Reviewer")
+        reviewer.fill("Browser Alice")
+        reviewer.press("Enter")
+        submit = page.get_by_role("button", name="Submit decision")
+        expect(submit).to_be_enabled()
+        settle(page)
+        submit.click()  # "Approve" is the default choice
+        expect(page.get_by_text("Recorded: approve")).to_be_visible()
+        expect(page.get_by_text("Claim #2", exact=True)).to_be_visible()  # next unreviewed claim opened
+        settle(page)
+        page.get_by_role("radiogroup", name="Decision").get_by_text("Reject", exact=True).click()
+        settle(page)
+        page.get_by_label("Corrected label").click()  # the machine said REFUTED: offers the two others
+        page.get_by_role("option", name="SUPPORTED").click()
+        page.get_by_role("textbox", name="Note (optional)").fill("Kyiv denied it")
+        page.get_by_role("textbox", name="Note (optional)").press("Tab")  # commit the text before submitting
+        settle(page)
+        page.get_by_role("button", name="Submit decision").click()
+        expect(page.get_by_text("Recorded: reject")).to_be_visible()
+        expect(page.get_by_text("Claim #3", exact=True)).to_be_visible()
+        settle(page)
+        page.screenshot(path=str(ARTIFACTS / "dashboard.png"))
+        with page.expect_download() as download:
+            page.get_by_role("button", name="Download md report").click()
+        report = Path(download.value.path()).read_text(encoding="utf-8")
+        focused_in_view = page.evaluate("""() => {
+            const el = document.querySelector('.vf-article .vf-focus'), box = el.closest('[data-testid]');
+            const r = el.getBoundingClientRect();
+            return r.top >= 0 && r.bottom <= window.innerHeight && el.textContent.includes('#3');
+        }""")
+
+        hostile, _ = hostile_run(store)  # a second run whose texts carry <script> and <img onerror>
+        page.goto(f"{url}/?run={hostile.id}")
+        expect(page.get_by_text("Claim #1", exact=True)).to_be_visible()
+        expect(page.locator(".vf-article")).to_contain_text("<script>alert('x')</script>")
+        expect(page.locator(".vf-passage").first).to_contain_text("<img src=x onerror=alert(1)>")
+        settle(page)
+        page.screenshot(path=str(ARTIFACTS / "dashboard-escaping.png"))
+        injected = page.evaluate("document.querySelectorAll('.vf-article script, .vf-passage img').length")
+        browser.close()
+
+    decided = decisions(store, run_id)
+    assert (decided[first].state, decided[first].reviewer) == ("approved", "Browser Alice")
+    assert (decided[second].state, decided[second].label, decided[second].note) == ("rejected", "SUPPORTED",
+                                                                                      "Kyiv denied it")
+    assert dialogs == [] and injected == 0
+    assert focused_in_view  # the article scrolled to the claim that opened
+    assert seeded.claims[0].text in report and seeded.claims[1].text in report
