@@ -98,9 +98,9 @@ def render_other_passages(verdict: Verdict, evidence: list[Evidence]) -> None:
     with st.expander(f"Other retrieved passages ({len(others)})", expanded=False):
         for ev in others:
             meta = ev.chunk.source
-            scores = f"rank {ev.rank} · fused {ev.fused_score:.3f}"
-            st.html(render.passage_html(ev.chunk.text, [], render.source_line(
-                meta.title, meta.publisher, meta.published, meta.url or meta.path) + f"<div class='vf-src'>{scores}</div>"))
+            header = render.source_line(meta.title, meta.publisher, meta.published, meta.url or meta.path)
+            scores = f"<div class='vf-src'>rank {ev.rank} · fused score {ev.fused_score:.3f}</div>"
+            st.html(render.passage_html(ev.chunk.text, [], header + scores))
 
 
 def history_rows(decision: Decision) -> list[dict]:

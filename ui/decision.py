@@ -66,12 +66,18 @@ def submit(run_id: str, claim_id: str, expected: int | None, order: list[str], f
     st.session_state.pop("conflict", None)
     acknowledge(claim_id, event.id)
     after = render.label_text(event.label_after) if event.label_after else "no label"
-    st.session_state["flash"] = ("success", f"Recorded: {event.action.replace('_', ' ')} ({after}) by {event.reviewer}.")
-    if event.action != "undo":
-        _, decided, _ = state.load_run(run_id)  # fresh: the new event changed the cache key
-        following = state.next_unreviewed(order, claim_id, {cid: d.state for cid, d in decided.items()})
-        if following:
-            st.session_state[FOCUS_KEY] = following
+    action = event.action.replace("_", " ")
+    st.session_state["flash"] = ("success", f"Recorded: {action} ({after}) by {event.reviewer}.")
+    if event.action != "undo":  # an undo keeps the reviewer on the claim they are correcting
+        advance(run_id, claim_id, order)
+
+
+def advance(run_id: str, claim_id: str, order: list[str]) -> None:
+    """Open the next unreviewed claim of the list the reviewer is working through."""
+    _, decided, _ = state.load_run(run_id)  # fresh: the new event changed the cache key
+    following = state.next_unreviewed(order, claim_id, {cid: d.state for cid, d in decided.items()})
+    if following:
+        st.session_state[FOCUS_KEY] = following
 
 
 def undo(run_id: str, claim_id: str, expected: int | None, order: list[str]) -> None:

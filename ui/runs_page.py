@@ -32,10 +32,10 @@ def run_rows(path: str, version: tuple) -> list[dict]:
         reviewed = sum(1 for d in decided.values() if d.reviewed)
         per_label = counts.get(run.id, {})
         out.append({
-            "run": run.id, "article": article.title, "language": article.language, "date": run.created_at[:16],
-            "model": run.settings.model, "claims": len(decided),
-            **{label: per_label.get(label, 0) for label in VERDICT_COLUMNS},
-            "reviewed": f"{reviewed} / {len(decided)}", "status": run.status,
+            "run": run.id, "article": article.title, "language": article.language,
+            "date": run.created_at[:16].replace("T", " "), "model": run.settings.model, "claims": len(decided),
+            "reviewed": f"{reviewed} / {len(decided)}",
+            **{label: per_label.get(label, 0) for label in VERDICT_COLUMNS}, "status": run.status,
         })
     return out
 
@@ -50,8 +50,9 @@ def render() -> None:
     st.caption(f"Store: {state.db_path()}")
     rows = run_rows(state.db_path(), store_version())
     if not rows:
-        st.info("No runs yet. Verify an article first, for example: `verify run seeds/articles/trump-poutine-koursk.fr.txt "
-                "--sources seeds/sources`, then reload this page.")
+        st.info("No runs yet. Verify an article first, for example: "
+                "`verify run seeds/articles/trump-poutine-koursk.fr.txt --sources seeds/sources`, "
+                "then reload this page.")
         return
     st.dataframe(rows, hide_index=True, width="stretch", key="runs_table")
     labels = {row["run"]: f"{row['run']} · {row['article'][:70]} · {row['reviewed']} reviewed" for row in rows}
