@@ -21,8 +21,11 @@ def render_claim(view: RunView, row: Row, decision: Decision) -> None:
             f"<span class='vf-src'>machine: {render.esc(render.label_text(row.machine))} · "
             f"review: {render.esc(row.state.replace('_', ' '))}</span></div>")
     st.markdown(f"**{md(claim.text)}**")
-    st.caption(f"English: {md(claim.text_en)}")
-    st.caption(f"In the article: “{md(claim.quote)}”")
+    if claim.text_en and claim.text_en != claim.text:
+        st.caption(f"English: {md(claim.text_en)}")
+        st.caption(f"In the article: “{md(claim.quote)}”")
+    else:  # extractive mode: the claim is the article's own sentence, untranslated
+        st.caption("Taken verbatim from the article (no English form).")
     if claim.flagged:
         st.warning("The quote of this claim was not found in the article text (unlocated span): check it by hand.")
     if view.demo_grade:
