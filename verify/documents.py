@@ -8,6 +8,7 @@ guesses languages. Every unreadable input raises InputError naming the input and
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -69,10 +70,13 @@ def _fetch(url: str, max_bytes: int, timeout_s: float) -> tuple[bytes, str]:
             if declared > max_bytes:
                 raise InputError(f"{url}: body of {declared / 1e6:.1f} MB is over the {max_bytes / 1e6:.0f} MB limit")
             body = bytearray()
+            deadline = time.monotonic() + timeout_s  # httpx's timeout is per read: a slow drip never trips it
             for block in response.iter_bytes():
                 body.extend(block)
                 if len(body) > max_bytes:
                     raise InputError(f"{url}: body is over the {max_bytes / 1e6:.0f} MB limit; stopped reading")
+                if time.monotonic() > deadline:
+                    raise InputError(f"{url}: still downloading after {timeout_s:.0f} s; stopped reading")
             ctype = response.headers.get("content-type", "")
     except httpx.TimeoutException as exc:
         raise InputError(f"{url}: timed out after {timeout_s:.0f} s") from exc
@@ -100,9 +104,16 @@ def decode_text(data: bytes, name: str) -> str:
         pass
     from charset_normalizer import from_bytes
 
-    best = from_bytes(data).best()
+    results = from_bytes(data)
+    best = results.best()
     if best is None:
         raise InputError(f"{name}: could not detect the text encoding (binary file?)")
+    # Single-byte code pages often tie (cp1250 reads French Latin-1 as 'coűte ŕ Genčve'): on a tie,
+    # prefer the Western European one, the usual legacy encoding of news text.
+    tied = {m.encoding: m for m in results if (m.chaos, m.coherence) == (best.chaos, best.coherence)}
+    for preferred in ("cp1252", "latin_1", "iso8859_15"):
+        if preferred in tied:
+            return str(tied[preferred])
     return str(best)
 
 

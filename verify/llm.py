@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 TRANSIENT_NAMES = {
     "APITimeoutError", "APIConnectionError", "RateLimitError", "InternalServerError",
     "ConnectError", "ReadTimeout", "RemoteProtocolError", "TimeoutException",
+    "JSONDecodeError",  # raised inside invoke, it is the HTTP body (truncated, garbled), not the model's text
 }
 
 

@@ -8,6 +8,7 @@ transaction.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 from contextlib import contextmanager
@@ -74,8 +75,10 @@ MIGRATIONS: list[tuple[str, str]] = [
 
 
 class Store:
-    def __init__(self, path: Path | str, timeout_s: float = 30.0):
+    def __init__(self, path: Path | str, timeout_s: float | None = None):
         self.path = Path(path)
+        if timeout_s is None:  # how long to wait for another process's write lock (VERIFY_DB_TIMEOUT)
+            timeout_s = float(os.environ.get("VERIFY_DB_TIMEOUT") or 30.0)
         if self.path.parent and not self.path.parent.exists():
             self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
@@ -114,14 +117,18 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction; a locked or corrupted file becomes a StoreError that says what to do."""
         with self._lock:
             try:
                 self.db.execute("BEGIN IMMEDIATE")
                 yield self.db
                 self.db.execute("COMMIT")
-            except BaseException:
+            except BaseException as exc:
                 if self.db.in_transaction:
                     self.db.execute("ROLLBACK")
+                if isinstance(exc, sqlite3.OperationalError | sqlite3.DatabaseError) and not isinstance(
+                        exc, sqlite3.IntegrityError):
+                    raise StoreError(_explain(exc, self.path)) from exc
                 raise
 
     def query(self, sql: str, params: tuple = ()) -> list[sqlite3.Row]:

@@ -7,11 +7,20 @@ the collection with another embedder is refused, because its vectors would be me
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
+import threading
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 from .errors import EmbedderMismatch, VectorStoreError
 from .models import Chunk, Sentence, SourceMeta
+
+LOCK_FILE = ".write.lock"
+_LOCK_GUARD = threading.Lock()
+_HELD: dict[str, list] = {}  # resolved path -> [thread lock, depth, fd]
 
 META_FIELDS = ("source_id", "title", "url", "publisher", "published", "language", "path", "content_hash")
 
@@ -20,6 +29,8 @@ class VectorStore:
     def __init__(self, path: Path | str, collection: str, embedder_spec: str):
         self.path = Path(path)
         self.embedder_spec = embedder_spec
+        if not (self.path / "chroma.sqlite3").exists():  # new, or deleted while this process ran
+            _forget_client(self.path)
         try:
             self.client = _client(self.path)
             self.collection = self.client.get_or_create_collection(
@@ -52,12 +63,48 @@ class VectorStore:
                 client.delete_collection(collection)
         except Exception:  # noqa: BLE001 - a corrupted folder: remove it whole, keeping the README
             for child in path.iterdir() if path.exists() else []:
-                if child.name in {"README.md", ".gitignore"}:
+                if child.name in {"README.md", ".gitignore", LOCK_FILE}:
                     continue
                 shutil.rmtree(child) if child.is_dir() else child.unlink()
+            _forget_client(path)
         return cls(path, collection, embedder_spec)
 
     # --- writing --------------------------------------------------------------------------------------
+
+    @contextmanager
+    def write_lock(self) -> Iterator[None]:
+        """Exclusive right to write this vector store: a file lock between processes (Chroma's
+        persistent client is not safe with two writing processes), reentrant within a process."""
+        key = str(self.path.resolve())
+        with _LOCK_GUARD:
+            held = _HELD.setdefault(key, [threading.RLock(), 0, None])
+        with held[0]:
+            if held[1] == 0:
+                self.path.mkdir(parents=True, exist_ok=True)
+                fd = os.open(self.path / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+                fcntl.flock(fd, fcntl.LOCK_EX)
+                held[2] = fd
+            held[1] += 1
+            try:
+                yield
+            finally:
+                held[1] -= 1
+                if held[1] == 0:
+                    fcntl.flock(held[2], fcntl.LOCK_UN)
+                    os.close(held[2])
+                    held[2] = None
+
+    def content_index(self) -> tuple[dict[str, str], dict[str, str]]:
+        """({source id: content hash}, {content hash: source id}) of the whole library, read once."""
+        hash_of: dict[str, str] = {}
+        holder_of: dict[str, str] = {}
+        total = self.count()
+        for offset in range(0, total, 5000):
+            got = self.collection.get(limit=5000, offset=offset, include=["metadatas"])
+            for meta in got["metadatas"]:
+                hash_of.setdefault(meta["source_id"], meta["content_hash"])
+                holder_of.setdefault(meta["content_hash"], meta["source_id"])
+        return hash_of, holder_of
 
     def source_hash(self, source_id: str) -> str | None:
         got = self.collection.get(where={"source_id": source_id}, limit=1, include=["metadatas"])
@@ -128,6 +175,14 @@ def _client(path: Path):
     from chromadb.config import Settings as ChromaSettings
 
     return chromadb.PersistentClient(path=str(path), settings=ChromaSettings(anonymized_telemetry=False))
+
+
+def _forget_client(path: Path) -> None:
+    """Chroma keeps one client per path for the life of the process, with the collection in memory:
+    after the folder is deleted or replaced it would go on serving (and writing) the old data."""
+    from chromadb.api.client import SharedSystemClient
+
+    SharedSystemClient._identifier_to_system.pop(str(path), None)
 
 
 def index_text(title: str, text: str) -> str:
