@@ -94,3 +94,11 @@ def minimal_pdf(text: str) -> bytes:
     out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
     out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
     return bytes(out)
+
+
+def test_untitled_text_gets_its_opening_words_as_title(tmp_path):
+    long_first_line = "Le président américain a exhorté vendredi le président russe à épargner les troupes " * 3
+    doc = load_document(write(tmp_path, "a.txt", long_first_line + "\n\nSuite."))
+    assert doc.meta.title.startswith("Le président américain a exhorté") and doc.meta.title.endswith("…")
+    assert len(doc.meta.title) <= 91
+    assert load_document(write(tmp_path, "b.txt", "Short headline\n\nBody text here.")).meta.title == "Short headline"

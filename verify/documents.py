@@ -215,9 +215,15 @@ def source_id_for(location: str) -> str:
     return slug[:80] or content_hash(location, 12)
 
 
-def _title_from(text: str, location: str) -> str:
+def _title_from(text: str, location: str, limit: int = 90) -> str:
+    """A short first line is a headline; otherwise the opening words of the text, cut at a word."""
     first = text.strip().split("\n", 1)[0].strip().lstrip("# ")
-    return first[:120] if 0 < len(first) <= 200 else Path(urlparse(location).path).stem or location
+    if 0 < len(first) <= limit:
+        return first
+    if first:
+        cut = first[:limit].rsplit(" ", 1)[0].rstrip(",;:")
+        return cut + "…"
+    return Path(urlparse(location).path).stem or location
 
 
 def detect_language(text: str) -> str:
