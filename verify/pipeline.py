@@ -116,6 +116,13 @@ class Pipeline:
         run = Run(id=new_run_id(), article_id=article.id, created_at=utcnow(), status="running",
                   settings=self.run_settings())
         self.store.create_run(run)
+        extraction = self.extract(run, article)
+        outcome = self.judge_all(run, article, extraction.claims)
+        outcome.ingest = report
+        outcome.extraction_failures = extraction.failures
+        return self.finish(outcome, extraction.usage)
+
+    def extract(self, run: Run, article: Article):
         self.progress.start("extract", None)
         extract = select_claims if self.settings.extractive else extract_claims
         extraction = extract(article, self.llm, self.extract_prompt, run.id,
@@ -124,15 +131,19 @@ class Pipeline:
         for failure in extraction.failures:
             self.progress.note(f"[extraction failed] {failure}")
         self.store.save_claims(extraction.claims)
-        outcome = self.judge_all(run, article, extraction.claims)
-        outcome.ingest = report
-        outcome.extraction_failures = extraction.failures
-        return self.finish(outcome, extraction.usage)
+        return extraction
 
     def resume(self, run_id: str) -> RunOutcome:
+        """Judge the claims of a run that have no ok verdict; a run killed before its claims were
+        stored is extracted again (finished extraction calls come from the cache)."""
         run = self.store.get_run(run_id)
         article = self.store.get_article(run.article_id)
         claims = self.store.get_claims(run_id)
+        if not claims and run.status != "done":
+            extraction = self.extract(run, article)
+            outcome = self.judge_all(run, article, extraction.claims)
+            outcome.extraction_failures = extraction.failures
+            return self.finish(outcome, extraction.usage)
         outcome = self.judge_all(run, article, claims)
         return self.finish(outcome, Usage())
 

@@ -37,8 +37,11 @@ def test_two_runs_at_once_share_the_store_and_vector_store(tmp_path):
         runs = [r[0] for r in con.execute("SELECT id FROM runs WHERE status = 'done'")]
         per_run = con.execute("SELECT run_id, COUNT(*) FROM verdicts GROUP BY run_id").fetchall()
         claims = con.execute("SELECT COUNT(*), COUNT(DISTINCT id) FROM claims").fetchone()
+        evidence = con.execute("SELECT c.run_id, COUNT(*) FROM evidence e JOIN claims c ON c.id = e.claim_id "
+                               "GROUP BY c.run_id").fetchall()
     assert len(runs) == 2 and sorted(n for _, n in per_run) == [len(SEED_CLAIMS)] * 2  # nothing lost
     assert claims == (2 * len(SEED_CLAIMS), 2 * len(SEED_CLAIMS))  # nothing duplicated
+    assert [n for _, n in evidence] == [5 * len(SEED_CLAIMS)] * 2  # both retrieved from the whole library
     # Ingest is serialised by a file lock: one process embedded the library, the other found it unchanged.
     assert sorted("17 added" in o for o in outputs) == [False, True]
     assert sum("17 unchanged" in o for o in outputs) == 1

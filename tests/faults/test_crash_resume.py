@@ -98,3 +98,28 @@ def _count(db, sql) -> int:
         return _rows(db, sql)[0][0]
     except sqlite3.OperationalError:  # tables not created yet
         return 0
+
+
+def test_run_killed_before_its_claims_were_stored_is_extracted_on_resume(tmp_path, library):
+    from tests.conftest import fake_settings
+    from verify.models import Run, utcnow
+    from verify.pipeline import Pipeline, read_article
+
+    article_path = tmp_path / "storm.txt"
+    article_path.write_text(ARTICLE)
+
+    def reply(request):
+        if is_extraction(request):
+            return Behaviour(extraction_reply(*[(f, f, f) for f in FACTS]))
+        return Behaviour(judge_reply("NOT_ENOUGH_INFO", []))
+
+    with OpenAICompatibleServer(reply) as server:
+        pipeline = Pipeline(fake_settings(model="m", base_url=server.base_url, vectorstore=library))
+        article = read_article(str(article_path), pipeline.settings)
+        pipeline.store.save_article(article)
+        run = Run(id="r-killed", article_id=article.id, created_at=utcnow(), status="running",
+                  settings=pipeline.run_settings())
+        pipeline.store.create_run(run)  # then the process died during extraction
+        outcome = pipeline.resume("r-killed")
+    assert len(outcome.claims) == len(FACTS) and outcome.run.status == "done"
+    assert outcome.run.summary["verdicts"]["NOT_ENOUGH_INFO"] == len(FACTS)
