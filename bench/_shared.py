@@ -1,0 +1,67 @@
+"""Helpers shared by the bench scripts: paths, cached vector stores, query-embedding memo, machine line."""
+
+from __future__ import annotations
+
+import os
+import platform
+import re
+import sys
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run from a clean clone without `pip install -e .` side effects
+
+CACHE = ROOT / "bench" / ".cache"
+SEED_SET = ROOT / "seeds" / "eval" / "seed_claims.jsonl"
+SEED_SOURCES = ROOT / "seeds" / "sources"
+EVAL_DIR = Path(os.environ.get("VERIFY_EVAL_DIR", ROOT.parent / "shared" / "eval"))
+SHARED_SETS = ["climate_fever_dev", "fever_en_dev", "scifact_dev", "daccord_fr_dev"]
+
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+import logging  # noqa: E402
+
+logging.getLogger("chromadb").setLevel(logging.ERROR)
+
+from verify.embed import ArrayEmbeddings  # noqa: E402
+
+
+def collection_name(spec: str) -> str:
+    """Chroma collection names allow [A-Za-z0-9._-] only."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", spec).strip("-._") or "default"
+
+
+def dataset_path(name: str) -> Path:
+    return SEED_SET if name == "seed" else EVAL_DIR / f"{name}.jsonl"
+
+
+def machine() -> str:
+    mem_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return (f"{date.today().isoformat()}, {platform.machine()} {os.cpu_count()} cores, {mem_gib:.0f} GiB RAM, "
+            f"no GPU, Python {platform.python_version()}")
+
+
+class MemoEmbeddings(ArrayEmbeddings):
+    """Remember query vectors: a settings grid re-asks the same queries many times."""
+
+    def __init__(self, inner: ArrayEmbeddings):
+        self.inner = inner
+        self.memo: dict[str, list[float]] = {}
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        todo = [t for t in dict.fromkeys(texts) if t not in self.memo]
+        if todo:
+            self.memo.update(zip(todo, self.inner.embed_documents(todo)))
+        return [self.memo[t] for t in texts]
+
+
+def table(rows: list[dict], columns: list[str]) -> str:
+    """A Markdown table (also readable in a terminal)."""
+    def cell(value) -> str:
+        return f"{value:.3f}" if isinstance(value, float) else str(value)
+
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join(cell(r.get(c, "")) for c in columns) + " |" for r in rows]
+    return "\n".join(lines)

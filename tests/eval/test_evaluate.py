@@ -1,0 +1,82 @@
+"""Pooled and paired evaluation end to end with the scripted model and the hash embedder."""
+
+import json
+
+from typer.testing import CliRunner
+
+from tests.conftest import fake_settings
+from tests.fakes import judge_reply, scripted
+from verify.cli import app
+from verify.evalreport import markdown
+from verify.evaluate import EvalConfig, Evaluator
+
+ROWS = [
+    {"id": "c1", "claim": "The Eiffel Tower is in Paris.", "label": "SUPPORTED", "language": "en",
+     "evidence": [{"source_id": "eiffel", "title": "Eiffel Tower",
+                   "text": "The Eiffel Tower is a wrought-iron tower in Paris, France.", "stance": "SUPPORTS"}]},
+    {"id": "c2", "claim": "The Moon is made of cheese.", "label": "REFUTED", "language": "en",
+     "evidence": [{"source_id": "moon", "title": "Moon",
+                   "text": "The Moon is a rocky body made of silicate rock and metal.", "stance": "REFUTES"}]},
+    {"id": "c3", "claim": "Bananas grow fastest in Norway.", "label": "NOT_ENOUGH_INFO", "language": "en",
+     "evidence": [{"source_id": "banana", "title": "Banana", "text": "Bananas are grown in tropical regions.",
+                   "stance": "NOT_ENOUGH_INFO"}]},
+]
+
+
+def dataset(tmp_path, rows=ROWS):
+    path = tmp_path / "tiny.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
+    return path
+
+
+def replies():
+    # c1 right with a gold citation, c2 wrong (SUPPORTED), c3 a reply that never validates -> failed
+    return [judge_reply("SUPPORTED", ["S1"]), judge_reply("SUPPORTED", ["S1"])] + ['{"label": "maybe"}'] * 3
+
+
+def test_pooled_eval_scores_retrieval_verdicts_citations_and_failures(tmp_path):
+    cfg = EvalConfig(dataset=dataset(tmp_path), mode="pooled")
+    chat = scripted(*replies())
+    results = Evaluator(cfg, fake_settings(top_k=1), chat=chat, model_id="fake-model").run()
+    cls = results["classification"]
+    assert cls["confusion"]["matrix"] == [[1, 0, 0, 0], [1, 0, 0, 0], [0, 0, 0, 1]]
+    assert cls["failed"] == 1 and results["failures"][0]["id"] == "c3"
+    assert results["retrieval"]["claims_with_gold"] == 2 and results["retrieval"]["recall@10"] == 1.0
+    assert results["citations"]["citation_validity"] == 1.0
+    assert results["usage"]["calls"] == 5 and results["usage"]["calls_per_claim"] == round(5 / 3, 3)
+    assert "Eiffel" in chat.prompts[0]  # the claim's own evidence was retrieved for it
+    assert "| accuracy | 0.333 |" in markdown(results)
+
+
+def test_paired_eval_judges_each_claim_against_its_own_evidence(tmp_path):
+    cfg = EvalConfig(dataset=dataset(tmp_path), mode="paired")
+    chat = scripted(judge_reply("SUPPORTED", ["S1"]), judge_reply("REFUTED", ["S1"]),
+                    judge_reply("NOT_ENOUGH_INFO", []))
+    results = Evaluator(cfg, fake_settings(), chat=chat, model_id="fake-model").run()
+    assert results["classification"]["accuracy"] == 1.0 and results["retrieval"] is None
+    assert results["citations"] == {"citations": 2, "citation_precision": 1.0, "citation_validity": 1.0}
+    assert "Moon is a rocky body" in chat.prompts[1] and "Eiffel" not in chat.prompts[1]
+
+
+def test_two_way_set_maps_predictions(tmp_path):
+    rows = [dict(ROWS[0], label="NOT_REFUTED"), dict(ROWS[1])]
+    chat = scripted(judge_reply("NOT_ENOUGH_INFO", []), judge_reply("REFUTED", ["S1"]))
+    results = Evaluator(EvalConfig(dataset=dataset(tmp_path, rows), mode="paired"), fake_settings(),
+                        chat=chat, model_id="fake-model").run()
+    assert results["classification"]["accuracy"] == 1.0
+    assert [c["scored_as"] for c in results["claims"]] == ["NOT_REFUTED", "REFUTED"]
+
+
+def test_limit_takes_a_seeded_label_balanced_sample(tmp_path):
+    chat = scripted(judge_reply("SUPPORTED", ["S1"]), judge_reply("REFUTED", ["S1"]))
+    cfg = EvalConfig(dataset=dataset(tmp_path), mode="paired", limit=2, seed=3)
+    results = Evaluator(cfg, fake_settings(), chat=chat, model_id="fake-model").run()
+    assert results["claims_judged"] == 2 and len({c["gold"] for c in results["claims"]}) == 2
+
+
+def test_cli_reports_a_bad_dataset_line(tmp_path):
+    path = tmp_path / "bad.jsonl"
+    path.write_text(json.dumps(ROWS[0]) + "\n" + json.dumps(dict(ROWS[1], label="FALSE")) + "\n")
+    result = CliRunner().invoke(app, ["eval", str(path)])
+    assert result.exit_code == 2
+    assert "bad.jsonl:2: unknown label 'FALSE'" in " ".join(result.output.split())
