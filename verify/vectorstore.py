@@ -25,6 +25,25 @@ _HELD: dict[str, list] = {}  # resolved path -> [thread lock, depth, fd]
 META_FIELDS = ("source_id", "title", "url", "publisher", "published", "language", "path", "content_hash")
 
 
+def _chroma_errors(method):
+    """A Chroma failure while reading or writing (e.g. a corrupted index file) becomes a clear error."""
+    import functools
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        from chromadb.errors import ChromaError
+
+        try:
+            return method(self, *args, **kwargs)
+        except ChromaError as exc:
+            raise VectorStoreError(
+                f"the vector store at {self.path} failed ({type(exc).__name__}: {exc}); it may be corrupted: "
+                "rebuild it with `verify ingest --rebuild SOURCES...`"
+            ) from exc
+
+    return wrapper
+
+
 class VectorStore:
     def __init__(self, path: Path | str, collection: str, embedder_spec: str):
         self.path = Path(path)
@@ -94,6 +113,7 @@ class VectorStore:
                     os.close(held[2])
                     held[2] = None
 
+    @_chroma_errors
     def content_index(self) -> tuple[dict[str, str], dict[str, str]]:
         """({source id: content hash}, {content hash: source id}) of the whole library, read once."""
         hash_of: dict[str, str] = {}
@@ -106,18 +126,22 @@ class VectorStore:
                 holder_of.setdefault(meta["content_hash"], meta["source_id"])
         return hash_of, holder_of
 
+    @_chroma_errors
     def source_hash(self, source_id: str) -> str | None:
         got = self.collection.get(where={"source_id": source_id}, limit=1, include=["metadatas"])
         return got["metadatas"][0]["content_hash"] if got["ids"] else None
 
+    @_chroma_errors
     def has_content(self, content_hash: str) -> str | None:
         """The source id already holding this exact text, if any (duplicate detection)."""
         got = self.collection.get(where={"content_hash": content_hash}, limit=1, include=["metadatas"])
         return got["metadatas"][0]["source_id"] if got["ids"] else None
 
+    @_chroma_errors
     def delete_source(self, source_id: str) -> None:
         self.collection.delete(where={"source_id": source_id})
 
+    @_chroma_errors
     def add_chunks(self, chunks: list[Chunk], embeddings: list[list[float]]) -> None:
         for start in range(0, len(chunks), 1000):  # chroma limits one batch
             part = chunks[start : start + 1000]
@@ -130,9 +154,11 @@ class VectorStore:
 
     # --- reading --------------------------------------------------------------------------------------
 
+    @_chroma_errors
     def count(self) -> int:
         return self.collection.count()
 
+    @_chroma_errors
     def query(self, embeddings: list[list[float]], n: int) -> list[list[tuple[str, float]]]:
         """For each query vector, (chunk id, cosine similarity) best first."""
         if self.count() == 0:
@@ -142,12 +168,14 @@ class VectorStore:
         return [[(cid, 1.0 - dist) for cid, dist in zip(ids, dists)]
                 for ids, dists in zip(res["ids"], res["distances"])]
 
+    @_chroma_errors
     def get_chunks(self, ids: list[str]) -> dict[str, Chunk]:
         if not ids:
             return {}
         got = self.collection.get(ids=ids, include=["documents", "metadatas"])
         return {cid: chunk_from(cid, doc, meta) for cid, doc, meta in zip(got["ids"], got["documents"], got["metadatas"])}
 
+    @_chroma_errors
     def all_texts(self) -> tuple[list[str], list[str]]:
         """(ids, index texts) of every chunk, paged: the lexical index is built from these."""
         ids: list[str] = []
@@ -159,6 +187,7 @@ class VectorStore:
             texts.extend(index_text(m.get("title", ""), d) for d, m in zip(got["documents"], got["metadatas"]))
         return ids, texts
 
+    @_chroma_errors
     def sources(self) -> list[SourceMeta]:
         seen: dict[str, SourceMeta] = {}
         total = self.count()

@@ -75,3 +75,36 @@ def test_reingest_of_a_changed_source_replaces_its_old_chunks(tmp_path):
     assert report.replaced == ["port"]
     texts = vstore.collection.get(where={"source_id": "port"}, include=["documents"])["documents"]
     assert texts == ["The port stayed closed on Monday. Ferries were cancelled all week."]
+
+
+def test_corrupted_index_files_are_a_clear_error_at_query_time_and_rebuild_recovers(tmp_path, monkeypatch):
+    from tests.conftest import SEED_ARTICLE, SEED_CLAIMS
+    from tests.fakes import extraction_reply
+    from tests.faults.conftest import is_extraction
+    from tests.openai_server import Behaviour, OpenAICompatibleServer
+    from verify.documents import Document
+    from verify.ingest import IngestReport, ingest_documents
+    from verify.models import SourceMeta, content_hash
+    from verify.vectorstore import _forget_client
+
+    path = tmp_path / "vs"
+    docs = [Document(text=t, meta=SourceMeta(source_id=f"g{i}", language="en", content_hash=content_hash(t)))
+            for i, t in enumerate(f"Gauge {i} read {i % 97} centimetres on Monday." for i in range(1100))]
+    ingest_documents(docs, VectorStore(path, "sources", "hash"), build_embedder("hash"), IngestReport())
+    _forget_client(path)  # as a new process would, read the index from disk
+    index_files = list(path.rglob("*.bin"))
+    assert index_files  # over 1,000 chunks Chroma persists an HNSW index
+    for file in index_files:
+        file.write_bytes(b"\x07garbage" * 100)
+
+    def reply(request):
+        return Behaviour(extraction_reply(*[(q, c, e) for q, c, e, _ in SEED_CLAIMS[:1]]) if is_extraction(request) else "")
+
+    monkeypatch.setenv("VERIFY_EXTRACT_MODE", "abstractive")
+    with OpenAICompatibleServer(reply) as server:
+        result = runner.invoke(app, ["run", str(SEED_ARTICLE), "--model", "m", "--base-url", server.base_url,
+                                     "--vectorstore", str(path)])
+    assert result.exit_code == 2 and "may be corrupted" in result.output and "--rebuild" in result.output
+    assert "Traceback" not in result.output
+    rebuilt = runner.invoke(app, ["ingest", "--rebuild", str(SEED_SOURCES), "--vectorstore", str(path)])
+    assert rebuilt.exit_code == 0 and "17 added" in rebuilt.output, rebuilt.output
