@@ -12,3 +12,28 @@ def test_scripted_run_stores_claims_verdicts_and_citations(seeded_run):
     assert [verdicts[c.id].label.value for c in claims] == [label for *_, label in SEED_CLAIMS]
     assert seeded_run.run.status == "done"
     assert seeded_run.run.summary["verdicts"]["failed"] == 0
+
+
+class Notes:
+    def __init__(self):
+        self.notes = []
+
+    def start(self, stage, total):
+        pass
+
+    def advance(self, stage, n=1):
+        pass
+
+    def note(self, message):
+        self.notes.append(message)
+
+
+def test_resuming_with_other_settings_says_so(seeded_run):
+    from tests.conftest import make_pipeline
+    from tests.fakes import scripted
+
+    pipeline = make_pipeline(scripted(), top_k=3)
+    pipeline.progress = notes = Notes()
+    outcome = pipeline.resume(seeded_run.run.id)
+    assert outcome.run.status == "done"
+    assert any("used top_k 5" in n for n in notes.notes)

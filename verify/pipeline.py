@@ -137,6 +137,12 @@ class Pipeline:
         """Judge the claims of a run that have no ok verdict; a run killed before its claims were
         stored is extracted again (finished extraction calls come from the cache)."""
         run = self.store.get_run(run_id)
+        current = self.run_settings()
+        for name in ("model", "embedder", "judge_prompt", "top_k"):
+            if getattr(run.settings, name) != getattr(current, name):
+                self.progress.note(f"[resume] this run used {name} {getattr(run.settings, name)!r}; "
+                                   f"now {getattr(current, name)!r}: cached replies will not match and the "
+                                   f"remaining claims are judged with the new setting")
         article = self.store.get_article(run.article_id)
         claims = self.store.get_claims(run_id)
         if not claims and run.status != "done":
