@@ -171,6 +171,7 @@ class Evaluator:
         self.llm = StructuredLLM(chat, model_id or "unknown", settings, calls=self.store.call_log())
         self.prompt = load_prompt(*parse_spec("judge_claim/v1"))
         self.judge_wall_s = 0.0
+        self.retrieval_s_per_claim = 0.0
         self.run_id = f"eval-{Path(cfg.dataset).stem}-{cfg.mode}"
 
     def run(self) -> dict:
@@ -193,7 +194,9 @@ class Evaluator:
         retriever = Retriever(library.vstore, build_embedder(self.settings.embedder), top_k=self.settings.top_k)
         self.progress.start("retrieve", len(self.evalset.claims))
         # recall is measured on every claim of the set; only the sampled ones are judged
+        t1 = time.perf_counter()
         all_results = retrieve_all(retriever, self.evalset.claims, self.cfg.use_claim_en)
+        self.retrieval_s_per_claim = (time.perf_counter() - t1) / len(self.evalset.claims)
         self.progress.advance("retrieve", len(self.evalset.claims))
         retrieval = retrieval_metrics(self.evalset.claims, all_results)
         retrieval["claims"] = len(self.evalset.claims)
