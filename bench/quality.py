@@ -44,7 +44,8 @@ def summary_row(name: str, r: dict) -> dict:
         "failed": cls["failed"],
         "R@1/5/10 (all claims)": "/".join(f"{ret[f'recall@{k}']:.2f}" for k in (1, 5, 10)) if ret else "n/a",
         "cit. prec.": cit["citation_precision"], "cit. valid": cit["citation_validity"],
-        "s/claim": r["timing"]["wall_s_per_claim"], "calls/claim": round((use["calls"] + use["cached_calls"]) / max(1, r["claims_judged"]), 2),
+        "s/claim": r["timing"]["wall_s_per_claim"],
+        "calls/claim": round((use["calls"] + use["cached_calls"]) / max(1, r["claims_judged"]), 2),
         "tokens/claim": f"{use['prompt_tokens_per_claim']:.0f}+{use['completion_tokens_per_claim']:.0f}",
     }
 

@@ -124,7 +124,8 @@ def markdown(results: dict) -> str:
         f"| citation precision | {c['citation_precision']:.3f} |",
         f"| citation validity | {c['citation_validity']:.3f} |",
         f"| wall time per claim | {results['timing']['wall_s_per_claim']:.2f} s |",
-        f"| LLM calls per claim | {results['usage']['calls_per_claim']:.2f} (+{results['usage']['cached_calls']} cached) |",
+        f"| LLM calls per claim | {results['usage']['calls_per_claim']:.2f} "
+        f"(+{results['usage']['cached_calls']} cached) |",
         f"| tokens per claim (prompt / completion) | {results['usage']['prompt_tokens_per_claim']:.0f} / "
         f"{results['usage']['completion_tokens_per_claim']:.0f} |",
         f"| estimated cost | {_cost(results)} |",

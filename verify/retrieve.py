@@ -17,6 +17,8 @@ from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from .embed import ArrayEmbeddings
 from .models import Evidence
 from .vectorstore import VectorStore
@@ -125,6 +127,38 @@ def library_version(vstore: VectorStore) -> str | None:
     return f"{TOKENIZER_VERSION}:{row[0]}:{seq}"
 
 
+class ExactIndex:
+    """Brute-force cosine over every vector of a small library. Exact, so a query always gets the
+    same candidates: Chroma's HNSW search is approximate and its top 50 varied between processes on
+    an 884-chunk library (recall@10 moved by a claim between identical eval runs). At this size a
+    matrix product is also faster than an HNSW query."""
+
+    def __init__(self, ids: list[str], matrix: np.ndarray):
+        order = sorted(range(len(ids)), key=ids.__getitem__)  # id order breaks score ties
+        self.ids = [ids[i] for i in order]
+        self.matrix = matrix[order] if len(ids) else matrix
+
+    @classmethod
+    def for_store(cls, vstore: VectorStore) -> "ExactIndex":
+        ids: list[str] = []
+        rows: list = []
+        for offset in range(0, vstore.count(), 5000):
+            got = vstore.collection.get(limit=5000, offset=offset, include=["embeddings"])
+            ids.extend(got["ids"])
+            rows.extend(got["embeddings"])
+        return cls(ids, np.asarray(rows, dtype=np.float32).reshape(len(ids), -1))
+
+    def search(self, vectors: list[list[float]], n: int) -> list[list[tuple[str, float]]]:
+        if not self.ids:
+            return [[] for _ in vectors]
+        scores = np.asarray(vectors, dtype=np.float32) @ self.matrix.T
+        out = []
+        for row in scores:
+            best = np.argsort(-row, kind="stable")[:n]
+            out.append([(self.ids[i], float(row[i])) for i in best])
+        return out
+
+
 @dataclass
 class Retriever:
     vstore: VectorStore
@@ -134,8 +168,11 @@ class Retriever:
     rrf_k: int = RRF_K
     dense_weight: float = 1.0  # a weight of 0 skips that ranking entirely
     lexical_weight: float = 1.0
+    exact_max: int = 20_000  # libraries up to this many chunks are searched exactly, in memory
     _lexical: LexicalIndex | None = None
     _lexical_count: int = -1
+    _exact: ExactIndex | None = None
+    _exact_count: int = -1
 
     def lexical(self) -> LexicalIndex:
         count = self.vstore.count()
@@ -168,7 +205,13 @@ class Retriever:
     def _dense(self, queries: list[str]) -> list[list[tuple[str, float]]]:
         if not queries or not self.dense_weight:
             return [[] for _ in queries]
-        return self.vstore.query(self.embedder.embed_documents(queries), self.candidates)
+        vectors = self.embedder.embed_documents(queries)
+        count = self.vstore.count()
+        if count > self.exact_max:
+            return self.vstore.query(vectors, self.candidates)
+        if self._exact is None or count != self._exact_count:
+            self._exact, self._exact_count = ExactIndex.for_store(self.vstore), count
+        return self._exact.search(vectors, self.candidates)
 
     def _fuse(self, dense: list[list[tuple[str, float]]], lexical: list[list[tuple[str, float]]], k: int):
         fused: dict[str, float] = {}
