@@ -46,6 +46,7 @@ def summary_row(name: str, r: dict) -> dict:
         "cit. prec.": cit["citation_precision"], "cit. valid": cit["citation_validity"],
         "s/claim": r["timing"]["wall_s_per_claim"],
         "calls/claim": round((use["calls"] + use["cached_calls"]) / max(1, r["claims_judged"]), 2),
+        "cached": use["cached_calls"],
         "tokens/claim": f"{use['prompt_tokens_per_claim']:.0f}+{use['completion_tokens_per_claim']:.0f}",
     }
 
@@ -70,7 +71,8 @@ def main() -> None:
         print(markdown(results))
     print(f"\nQuality ({machine()}); model {model}, default embedder, --limit {args.limit}, seed {args.seed}\n")
     print(table(rows, list(rows[0]) if rows else []))
-    print("\ncalls/claim counts cached replies too (the method's cost); tokens are prompt+completion per claim.")
+    print("\ncalls/claim counts cached replies too (the method's cost); tokens are prompt+completion per claim;"
+          " s/claim is only a model speed when `cached` is 0 (a re-run replays the cached replies).")
 
 
 if __name__ == "__main__":
