@@ -45,3 +45,15 @@ def test_fusion_scores_are_reciprocal_ranks(tmp_path):
 
 def test_tokenize_folds_case_and_accents():
     assert tokenize("Kiev a DÉCLARÉ l'encerclement") == ["kiev", "declare", "encerclement"]
+
+
+def test_a_replaced_source_of_the_same_size_is_searched_afresh(tmp_path):
+    r = retriever(tmp_path, top_k=1)
+    assert r.retrieve(["European Central Bank interest rates"])[0].chunk.source.source_id == "ecb"
+    new = "Lagarde announced a heatwave alert for Queensland."
+    doc = Document(text=new, meta=SourceMeta(source_id="ecb", title="", content_hash=content_hash(new)))
+    ingest_documents([doc], r.vstore, HashEmbeddings(256), IngestReport())
+    top = r.retrieve(["heatwave alert Queensland"])[0]
+    assert top.chunk.source.source_id == "ecb" and top.chunk.text == new
+    assert top.lexical_score and top.lexical_score > 0  # found by its new words, not by a stale index
+    assert top.dense_score > 0.5

@@ -170,15 +170,20 @@ class Retriever:
     lexical_weight: float = 1.0
     exact_max: int = 20_000  # libraries up to this many chunks are searched exactly, in memory
     _lexical: LexicalIndex | None = None
-    _lexical_count: int = -1
+    _lexical_version: str = ""
     _exact: ExactIndex | None = None
-    _exact_count: int = -1
+    _exact_version: str = ""
 
-    def lexical(self, count: int | None = None) -> LexicalIndex:
+    def library_state(self, count: int) -> str:
+        """Changes with every add, replace or delete: a source replaced by one of the same size too."""
+        return library_version(self.vstore) or f"count:{count}"
+
+    def lexical(self, count: int | None = None, state: str | None = None) -> LexicalIndex:
         count = self.vstore.count() if count is None else count  # counting costs ~10 ms at 100k chunks
-        if self._lexical is None or count != self._lexical_count:
+        state = state or self.library_state(count)
+        if self._lexical is None or state != self._lexical_version:
             self._lexical = LexicalIndex.for_store(self.vstore)
-            self._lexical_count = count
+            self._lexical_version = state
         return self._lexical
 
     def retrieve(self, queries: list[str], top_k: int | None = None) -> list[Evidence]:
@@ -192,8 +197,9 @@ class Retriever:
         k = top_k or self.top_k
         flat = [q for qs in query_sets for q in qs]
         count = self.vstore.count()
-        dense_all = self._dense(flat, count)
-        lexical = self.lexical(count) if self.lexical_weight else None
+        state = self.library_state(count)
+        dense_all = self._dense(flat, count, state)
+        lexical = self.lexical(count, state) if self.lexical_weight else None
         results: list[list[Evidence]] = []
         cursor = 0
         for queries in query_sets:
@@ -203,14 +209,14 @@ class Retriever:
             results.append(self._fuse(dense, lex, k))
         return results
 
-    def _dense(self, queries: list[str], count: int) -> list[list[tuple[str, float]]]:
+    def _dense(self, queries: list[str], count: int, state: str) -> list[list[tuple[str, float]]]:
         if not queries or not self.dense_weight:
             return [[] for _ in queries]
         vectors = self.embedder.embed_documents(queries)
         if count > self.exact_max:
             return self.vstore.query(vectors, self.candidates)
-        if self._exact is None or count != self._exact_count:
-            self._exact, self._exact_count = ExactIndex.for_store(self.vstore), count
+        if self._exact is None or state != self._exact_version:
+            self._exact, self._exact_version = ExactIndex.for_store(self.vstore), state
         return self._exact.search(vectors, self.candidates)
 
     def _fuse(self, dense: list[list[tuple[str, float]]], lexical: list[list[tuple[str, float]]], k: int):
