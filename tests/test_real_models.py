@@ -64,3 +64,27 @@ def test_sentence_transformers_loads_from_a_local_folder():
     embedder = build_embedder(f"sbert:{minilm_path()}")
     vectors = embedder.embed_documents(["Putin met Witkoff in Moscow.", "Poutine a rencontré Witkoff."])
     assert len(vectors) == 2 and len(vectors[0]) == 384
+
+
+def test_hub_gguf_spec_resolves_through_the_hugging_face_cache(tmp_path, monkeypatch):
+    """`local:hf:<owner>/<repo>/<file>` uses huggingface_hub; offline, it must find a cached file.
+
+    The bundled GGUF is laid out as the hub cache would store it, then loaded with HF_HUB_OFFLINE=1:
+    the real download code path, served from the cache instead of the network.
+    """
+    pytest.importorskip("huggingface_hub")
+    import os
+
+    gguf = bundled_gguf_path(Settings().cache_dir)
+    commit = "0" * 40
+    repo = tmp_path / "cache" / "hf" / "models--verify-test--gemma"
+    snapshot = repo / "snapshots" / commit
+    snapshot.mkdir(parents=True)
+    (repo / "refs").mkdir()
+    (repo / "refs" / "main").write_text(commit)
+    os.symlink(gguf, snapshot / "model.gguf")
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    settings = Settings(model="local:hf:verify-test/gemma/model.gguf", cache_dir=tmp_path / "cache")
+    chat, model_id = build_chat_model(settings)
+    assert model_id == "local:hf:verify-test/gemma/model.gguf"
+    assert Path(chat.model_path).resolve() == gguf.resolve()
