@@ -16,7 +16,7 @@ import logging
 import os
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
 
@@ -24,6 +24,7 @@ from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 from pydantic import BaseModel, PrivateAttr, ValidationError
+from tenacity import Retrying, retry_if_exception, stop_after_attempt
 
 from .config import Settings
 from .errors import ConfigError, LLMCallError, LLMOutputError
@@ -314,47 +315,52 @@ class StructuredLLM:
             "response_format": response_format,
         }
         key = request_hash(self.model_id, dicts, params)
+        # Every log line of this request (cached, failed tries, the reply) shares these fields.
+        request = CallRecord(self.model_id, prompt_ref, purpose, key, dicts, params, response="", usage=Usage(),
+                             run_id=run_id, claim_id=claim_id)
         if self.settings.use_cache:
             hit = self.calls.lookup(key)
             if hit is not None:
                 usage = Usage(**{**hit["usage"], "cached_calls": 1, "calls": 0, "latency_s": 0.0})
-                self.calls.record(CallRecord(self.model_id, prompt_ref, purpose, key, dicts, params,
-                                             hit["response"], usage, cached=True, run_id=run_id, claim_id=claim_id))
+                self.calls.record(replace(request, response=hit["response"], usage=usage, cached=True))
                 return hit["response"], usage
-        message, usage = self._invoke_with_retries(messages, response_format, prompt_ref, purpose, key, dicts,
-                                                   params, run_id, claim_id)
+        message, usage = self._invoke_with_retries(messages, response_format, request)
         text = _content_text(message)
-        self.calls.record(CallRecord(self.model_id, prompt_ref, purpose, key, dicts, params, text, usage,
-                                     run_id=run_id, claim_id=claim_id))
+        self.calls.record(replace(request, response=text, usage=usage))
         return text, usage
 
-    def _invoke_with_retries(self, messages, response_format, prompt_ref, purpose, key, dicts, params,
-                             run_id, claim_id):
-        attempts = max(1, self.settings.max_attempts) + 2  # transport faults get a little more patience
-        total = Usage()
-        for attempt in range(1, attempts + 1):
+    def _invoke_with_retries(self, messages, response_format, request: CallRecord) -> tuple[BaseMessage, Usage]:
+        """Transport faults (timeouts, 429, 5xx, dropped connections) are retried by tenacity with
+        backoff that honours Retry-After; every failed try is logged; other errors are not retried."""
+        failures: list[Usage] = []
+
+        def attempt() -> tuple[BaseMessage, Usage]:
             started = time.perf_counter()
             try:
                 message = self.chat.invoke(messages, response_format=response_format)
-            except Exception as exc:  # noqa: BLE001 - classified below, never swallowed
-                latency = time.perf_counter() - started
-                failed = Usage(calls=1, latency_s=round(latency, 4))
-                total = total + failed
-                self.calls.record(CallRecord(self.model_id, prompt_ref, purpose, key, dicts, params, "",
-                                             failed, error=f"{type(exc).__name__}: {exc}",
-                                             run_id=run_id, claim_id=claim_id))
-                if not is_transient(exc) or attempt == attempts:
-                    raise LLMCallError(f"{type(exc).__name__}: {exc}", usage=total) from exc
-                self.sleep(backoff_seconds(exc, attempt))
-                continue
-            latency = time.perf_counter() - started
+            except Exception as exc:  # noqa: BLE001 - logged here, classified by the retry policy
+                failed = Usage(calls=1, latency_s=round(time.perf_counter() - started, 4))
+                failures.append(failed)
+                self.calls.record(replace(request, usage=failed, error=f"{type(exc).__name__}: {exc}"))
+                raise
             meta = getattr(message, "usage_metadata", None) or {}
-            usage = Usage(
+            return message, Usage(
                 prompt_tokens=meta.get("input_tokens", 0), completion_tokens=meta.get("output_tokens", 0),
-                total_tokens=meta.get("total_tokens", 0), latency_s=round(latency, 4), calls=1,
+                total_tokens=meta.get("total_tokens", 0), latency_s=round(time.perf_counter() - started, 4),
+                calls=1,
             )
-            return message, usage
-        raise AssertionError("unreachable")
+
+        retrying = Retrying(
+            stop=stop_after_attempt(max(1, self.settings.max_attempts) + 2),  # a little more patience
+            retry=retry_if_exception(is_transient),
+            wait=lambda state: backoff_seconds(state.outcome.exception(), state.attempt_number),
+            sleep=self.sleep,
+            reraise=True,
+        )
+        try:
+            return retrying(attempt)
+        except Exception as exc:  # noqa: BLE001 - whatever the endpoint raised, after the policy gave up
+            raise LLMCallError(f"{type(exc).__name__}: {exc}", usage=sum(failures, Usage())) from exc
 
 
 def is_transient(exc: Exception) -> bool:
