@@ -116,9 +116,13 @@ class Pipeline:
         run = Run(id=new_run_id(), article_id=article.id, created_at=utcnow(), status="running",
                   settings=self.run_settings())
         self.store.create_run(run)
+        outcome = self.extract_and_judge(run, article)
+        outcome.ingest = report
+        return outcome
+
+    def extract_and_judge(self, run: Run, article: Article) -> RunOutcome:
         extraction = self.extract(run, article)
         outcome = self.judge_all(run, article, extraction.claims)
-        outcome.ingest = report
         outcome.extraction_failures = extraction.failures
         return self.finish(outcome, extraction.usage)
 
@@ -146,10 +150,7 @@ class Pipeline:
         article = self.store.get_article(run.article_id)
         claims = self.store.get_claims(run_id)
         if not claims and run.status != "done":
-            extraction = self.extract(run, article)
-            outcome = self.judge_all(run, article, extraction.claims)
-            outcome.extraction_failures = extraction.failures
-            return self.finish(outcome, extraction.usage)
+            return self.extract_and_judge(run, article)
         outcome = self.judge_all(run, article, claims)
         return self.finish(outcome, Usage())
 
