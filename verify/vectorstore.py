@@ -220,7 +220,7 @@ def index_text(title: str, text: str) -> str:
 
 
 def chunk_metadata(chunk: Chunk) -> dict:
-    meta = {name: getattr(chunk.source, name if name != "source_id" else "source_id") for name in META_FIELDS}
+    meta = {name: getattr(chunk.source, name) for name in META_FIELDS}
     meta.update(
         tags=json.dumps(chunk.source.tags), n=chunk.n, start=chunk.start, end=chunk.end,
         sentences=json.dumps([[s.start, s.end] for s in chunk.sentences]),
