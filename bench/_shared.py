@@ -50,6 +50,9 @@ class MemoEmbeddings(ArrayEmbeddings):
         self.inner = inner
         self.memo: dict[str, list[float]] = {}
 
+    def segments(self):
+        return self.inner.segments()
+
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         todo = [t for t in dict.fromkeys(texts) if t not in self.memo]
         if todo:

@@ -37,11 +37,13 @@ VARIANTS: dict[str, dict] = {
     "default": {},
     "dense only": {"lexical_weight": 0.0},
     "bm25 only": {"dense_weight": 0.0},
-    "rrf k=20": {"rrf_k": 20},
-    "dense x2": {"dense_weight": 2.0, "lexical_weight": 1.0},
-    "bm25 x2": {"dense_weight": 1.0, "lexical_weight": 2.0},
+    "bm25 weight 0.1": {"lexical_weight": 0.1},
+    "bm25 weight 0.5": {"lexical_weight": 0.5},
+    "bm25 weight 1.0": {"lexical_weight": 1.0},
     "candidates 20": {"candidates": 20},
     "candidates 100": {"candidates": 100},
+    "rrf k=60 (before)": {"fusion": "rrf", "lexical_weight": 1.0},
+    "rrf k=20": {"fusion": "rrf", "rrf_k": 20, "lexical_weight": 1.0},
 }
 
 

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict
 ENV_PREFIX = "VERIFY_"
 
 DEFAULT_MODEL = "local"
-DEFAULT_EMBEDDER = "use"
+DEFAULT_EMBEDDER = "use+minilm"
 DEFAULT_COLLECTION = "sources"
 DEMO_GRADE_WARNING = (
     "The 'local' model is Gemma 3 270M (base), a demo-grade model that proves the pipeline runs "

@@ -6,7 +6,9 @@
 - `sbert:<name or path>`: any sentence-transformers model, from the hub (with network) or a folder.
 - `openai:<model>`: OpenAI embeddings (or a compatible server through VERIFY_BASE_URL).
 - `hash[:dim]`: deterministic bag-of-words hashing embedder for tests (md5, not `hash()`).
-- `a+b`: concatenation of two embedders' normalised vectors (e.g. `use+minilm`).
+- `a+b`: concatenation of two embedders' normalised vectors (`use+minilm`, the default). The
+  retriever scores each part on its own (`segments()`), and an English-only part only for English
+  queries, so a French claim is matched by USE alone and its English form by both.
 The spec is stored on the Chroma collection; a different one is refused there (vectorstore.py).
 """
 
@@ -15,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
@@ -30,10 +33,32 @@ def _normalise(vectors: np.ndarray) -> np.ndarray:
     return vectors / np.where(norms == 0, 1.0, norms)
 
 
+@dataclass(frozen=True)
+class Segment:
+    """The columns of a stored vector that one model wrote, and the languages it can match."""
+
+    start: int
+    end: int
+    languages: frozenset[str] | None = None  # None: any language
+
+    def serves(self, language: str | None) -> bool:
+        return self.languages is None or language in self.languages
+
+
 class ArrayEmbeddings(Embeddings):
     """Embeddings whose work happens in `encode(texts) -> np.ndarray` (rows L2-normalised)."""
 
     batch_size = 64
+    languages: frozenset[str] | None = None  # what the model was trained on; None: any language
+    _dimension: int | None = None
+
+    def dimension(self) -> int:
+        if self._dimension is None:
+            self._dimension = int(self.encode(["dimension probe"]).shape[1])
+        return self._dimension
+
+    def segments(self) -> list[Segment]:
+        return [Segment(0, self.dimension(), self.languages)]
 
     def encode(self, texts: list[str]) -> np.ndarray:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -87,7 +112,8 @@ class USEEmbeddings(ArrayEmbeddings):
 class SentenceTransformerEmbeddings(ArrayEmbeddings):
     """Any sentence-transformers model, from a local folder or (with network) the hub."""
 
-    def __init__(self, name_or_path: str):
+    def __init__(self, name_or_path: str, languages: frozenset[str] | None = None):
+        self.languages = languages
         try:
             from sentence_transformers import SentenceTransformer
         except ImportError as exc:
@@ -110,6 +136,14 @@ class ConcatEmbeddings(ArrayEmbeddings):
 
     def encode(self, texts: list[str]) -> np.ndarray:
         return np.hstack([_normalise(p.encode(texts)) for p in self.parts])
+
+    def segments(self) -> list[Segment]:
+        out, start = [], 0
+        for part in self.parts:
+            for seg in part.segments():
+                out.append(Segment(start + seg.start, start + seg.end, seg.languages))
+            start += part.dimension()
+        return out
 
 
 class LangChainEmbeddings(ArrayEmbeddings):
@@ -143,7 +177,7 @@ def build_embedder(spec: str) -> ArrayEmbeddings:
     if name == "use":
         return USEEmbeddings()
     if name == "minilm":
-        return SentenceTransformerEmbeddings(minilm_path())
+        return SentenceTransformerEmbeddings(minilm_path(), languages=frozenset({"en"}))
     if name == "sbert":
         if not arg:
             raise ConfigError("sbert needs a model: sbert:<hub name or local folder>")

@@ -29,7 +29,7 @@ from .llm import StructuredLLM, build_chat_model
 from .models import Claim, Evidence, Span, Verdict
 from .pipeline import ProgressSink, SilentProgress
 from .prompts import load_prompt, parse_spec
-from .retrieve import Retriever
+from .retrieve import Query, Retriever, as_queries
 from .vectorstore import VectorStore
 
 RECALL_KS = (1, 5, 10)
@@ -95,9 +95,9 @@ def gold_ranks(evidence: list[Evidence], item: EvalClaim) -> list[int | None]:
     return [next((ev.rank for ev in evidence if covers(ev.chunk, g)), None) for g in item.gold()]
 
 
-def query_set(item: EvalClaim, use_claim_en: bool = True) -> list[str]:
-    queries = [item.claim] + ([item.claim_en] if use_claim_en and item.claim_en else [])
-    return list(dict.fromkeys(queries))
+def query_set(item: EvalClaim, use_claim_en: bool = True) -> list[Query]:
+    english = [Query(item.claim_en, "en")] if use_claim_en and item.claim_en else []
+    return as_queries([Query(item.claim, None if item.language == "und" else item.language)] + english)
 
 
 def retrieve_all(retriever: Retriever, items: list[EvalClaim], use_claim_en: bool = True,

@@ -20,7 +20,7 @@ from .judge import judge_claim
 from .llm import StructuredLLM, build_chat_model
 from .models import Article, Claim, Run, RunSettings, Usage, Verdict, utcnow
 from .prompts import load_prompt, parse_spec
-from .retrieve import Retriever
+from .retrieve import Query, Retriever
 from .store import Store
 from .vectorstore import VectorStore
 
@@ -158,7 +158,8 @@ class Pipeline:
         done = {cid: v for cid, v in self.store.get_verdicts(run.id).items() if v.status == "ok"}
         todo = [c for c in claims if c.id not in done]
         self.progress.start("retrieve", len(todo))
-        evidence_sets = self.retriever.retrieve_many([[c.text, c.text_en] for c in todo]) if todo else []
+        evidence_sets = self.retriever.retrieve_many(
+            [[Query(c.text, article.language), Query(c.text_en, "en")] for c in todo]) if todo else []
         self.progress.advance("retrieve", len(todo))
         self.progress.start("judge", len(todo))
         verdicts = dict(done)

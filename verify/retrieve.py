@@ -1,7 +1,13 @@
-"""Hybrid retrieval: dense (Chroma) + lexical (BM25 via bm25s), fused by reciprocal rank.
+"""Hybrid retrieval: dense (Chroma) + lexical (BM25 via bm25s), fused by z-scores.
 
-Each claim is queried with its original text and its English form, so a French claim can match
-English evidence through the multilingual embedder and through shared names in BM25.
+Each claim is queried with its original text and its English form. Every (query, embedder part)
+pair and every query's BM25 gives one signal: a score per chunk. Each signal is standardised over
+the whole library (z = (score - mean) / sd: how far above the library's typical chunk this one
+stands for this query) and the weighted z-scores are summed. Unlike reciprocal-rank fusion this
+keeps how *much* better the first chunk is than the tenth, and measured better on every eval set
+(README, "Retrieval"). An English-only embedder part scores only English queries, so a French
+claim reaches English evidence through the multilingual part and through names in BM25, and its
+English form through all of them.
 """
 
 from __future__ import annotations
@@ -19,13 +25,14 @@ from pathlib import Path
 
 import numpy as np
 
-from .embed import ArrayEmbeddings
+from .documents import detect_language
+from .embed import ArrayEmbeddings, Segment
 from .models import Evidence
 from .vectorstore import VectorStore
 
 log = logging.getLogger(__name__)
 
-RRF_K = 60
+RRF_K = 60  # for fusion="rrf", the alternative bench/retrieval.py compares against
 LEXICAL_DIR = ".lexical"  # saved BM25 indexes, inside the vector store folder
 TOKENIZER_VERSION = "t1"  # bump when tokenize() changes: saved indexes are then rebuilt
 STOPWORDS = set(
@@ -104,6 +111,14 @@ class LexicalIndex:
         docs, scores = self.model.retrieve([tokens], k=min(n, len(self.ids)), show_progress=False, n_threads=1)
         return [(self.ids[int(d)], float(s)) for d, s in zip(docs[0], scores[0]) if s > 0]
 
+    def scores(self, query: str) -> np.ndarray | None:
+        """BM25 score of every chunk (in `ids` order); None when no query word is indexed."""
+        tokens = tokenize(query)
+        if not tokens or not self.ids:
+            return None
+        scores = np.asarray(self.model.get_scores(tokens), dtype=np.float32)
+        return scores if scores.any() else None
+
 
 def library_version(vstore: VectorStore) -> str | None:
     """(chunk count, last write sequence number) of the collection, from Chroma's SQLite file.
@@ -128,35 +143,53 @@ def library_version(vstore: VectorStore) -> str | None:
 
 
 class ExactIndex:
-    """Brute-force cosine over every vector of a small library. Exact, so a query always gets the
-    same candidates: Chroma's HNSW search is approximate and its top 50 varied between processes on
-    an 884-chunk library (recall@10 moved by a claim between identical eval runs). At this size a
-    matrix product is also faster than an HNSW query."""
+    """Every vector of a small library in memory, each embedder part normalised on its own. Exact,
+    so a query always gets the same candidates: Chroma's HNSW search is approximate and its top 50
+    varied between processes on an 884-chunk library (recall@10 moved by a claim between identical
+    eval runs). At this size a matrix product is also faster than an HNSW query."""
 
-    def __init__(self, ids: list[str], matrix: np.ndarray):
+    def __init__(self, ids: list[str], matrix: np.ndarray, segments: list[Segment]):
         order = sorted(range(len(ids)), key=ids.__getitem__)  # id order breaks score ties
         self.ids = [ids[i] for i in order]
-        self.matrix = matrix[order] if len(ids) else matrix
+        self.position = {cid: n for n, cid in enumerate(self.ids)}
+        self.matrix = by_segment(matrix[order] if len(ids) else matrix, segments)
 
     @classmethod
-    def for_store(cls, vstore: VectorStore) -> "ExactIndex":
+    def for_store(cls, vstore: VectorStore, segments: list[Segment]) -> "ExactIndex":
         ids: list[str] = []
         rows: list = []
         for offset in range(0, vstore.count(), 5000):
             got = vstore.collection.get(limit=5000, offset=offset, include=["embeddings"])
             ids.extend(got["ids"])
             rows.extend(got["embeddings"])
-        return cls(ids, np.asarray(rows, dtype=np.float32).reshape(len(ids), -1))
+        return cls(ids, np.asarray(rows, dtype=np.float32).reshape(len(ids), -1), segments)
 
-    def search(self, vectors: list[list[float]], n: int) -> list[list[tuple[str, float]]]:
-        if not self.ids:
-            return [[] for _ in vectors]
-        scores = np.asarray(vectors, dtype=np.float32) @ self.matrix.T
-        out = []
-        for row in scores:
-            best = np.argsort(-row, kind="stable")[:n]
-            out.append([(self.ids[i], float(row[i])) for i in best])
-        return out
+
+def by_segment(matrix: np.ndarray, segments: list[Segment]) -> np.ndarray:
+    """Normalise each part's columns so that a part's dot product is that model's own cosine."""
+    out = np.array(matrix, dtype=np.float32, copy=True)
+    for seg in segments:
+        block = out[:, seg.start : seg.end]
+        norms = np.linalg.norm(block, axis=1, keepdims=True)
+        out[:, seg.start : seg.end] = block / np.where(norms == 0, 1.0, norms)
+    return out
+
+
+@dataclass(frozen=True)
+class Query:
+    text: str
+    language: str | None = None  # None: detected from the text
+
+
+@dataclass
+class Signal:
+    """One ranking signal over the candidate chunks, with the library-wide mean and sd of its score."""
+
+    kind: str  # "dense" or "lexical"
+    scores: np.ndarray  # one per candidate, in candidate order
+    mean: float
+    sd: float
+    top: list[int]  # candidate positions of this signal's own best `candidates`, best first
 
 
 @dataclass
@@ -164,15 +197,19 @@ class Retriever:
     vstore: VectorStore
     embedder: ArrayEmbeddings
     top_k: int = 5
-    candidates: int = 50  # per query and per ranking, before fusion
+    candidates: int = 50  # best chunks per signal that enter the fusion
+    fusion: str = "zscore"  # or "rrf" (reciprocal rank), kept for bench/retrieval.py's comparison
+    dense_weight: float = 1.0  # per (query, embedder part); a weight of 0 skips those signals
+    lexical_weight: float = 0.3  # per query; BM25 z-scores run larger (most chunks score 0)
     rrf_k: int = RRF_K
-    dense_weight: float = 1.0  # a weight of 0 skips that ranking entirely
-    lexical_weight: float = 1.0
     exact_max: int = 20_000  # libraries up to this many chunks are searched exactly, in memory
+    sample_size: int = 2_000  # larger libraries: score mean and sd estimated on this many chunks
     _lexical: LexicalIndex | None = None
     _lexical_version: str = ""
     _exact: ExactIndex | None = None
     _exact_version: str = ""
+    _sample: np.ndarray | None = None
+    _sample_version: str = ""
 
     def library_state(self, count: int) -> str:
         """Changes with every add, replace or delete: a source replaced by one of the same size too."""
@@ -186,56 +223,159 @@ class Retriever:
             self._lexical_version = state
         return self._lexical
 
-    def retrieve(self, queries: list[str], top_k: int | None = None) -> list[Evidence]:
-        queries = list(dict.fromkeys(q.strip() for q in queries if q and q.strip()))
-        if not queries:
-            return []
+    def retrieve(self, queries: list[str | Query], top_k: int | None = None) -> list[Evidence]:
         return self.retrieve_many([queries], top_k)[0]
 
-    def retrieve_many(self, query_sets: list[list[str]], top_k: int | None = None) -> list[list[Evidence]]:
+    def retrieve_many(self, query_sets: list[list[str | Query]], top_k: int | None = None) -> list[list[Evidence]]:
         """Batch form: one embedding call for all queries of all claims."""
         k = top_k or self.top_k
-        flat = [q for qs in query_sets for q in qs]
+        sets = [as_queries(qs) for qs in query_sets]
+        flat = [q for qs in sets for q in qs]
         count = self.vstore.count()
+        if not flat or not count:
+            return [[] for _ in sets]
         state = self.library_state(count)
-        dense_all = self._dense(flat, count, state)
+        segments = self.embedder.segments() if self.dense_weight else []
+        vectors = by_segment(np.asarray(self.embedder.embed_documents([q.text for q in flat]), dtype=np.float32),
+                             segments) if segments else None
         lexical = self.lexical(count, state) if self.lexical_weight else None
-        results: list[list[Evidence]] = []
-        cursor = 0
-        for queries in query_sets:
-            dense = dense_all[cursor : cursor + len(queries)]
+        exact = self._exact_index(state, segments) if count <= self.exact_max else None
+        results, cursor = [], 0
+        for queries in sets:
+            qvecs = vectors[cursor : cursor + len(queries)] if vectors is not None else None
             cursor += len(queries)
-            lex = [lexical.search(q, self.candidates) for q in queries] if lexical else []
-            results.append(self._fuse(dense, lex, k))
+            results.append(self._retrieve_one(queries, qvecs, segments, lexical, exact, state, k))
         return results
 
-    def _dense(self, queries: list[str], count: int, state: str) -> list[list[tuple[str, float]]]:
-        if not queries or not self.dense_weight:
-            return [[] for _ in queries]
-        vectors = self.embedder.embed_documents(queries)
-        if count > self.exact_max:
-            return self.vstore.query(vectors, self.candidates)
-        if self._exact is None or state != self._exact_version:
-            self._exact, self._exact_version = ExactIndex.for_store(self.vstore), state
-        return self._exact.search(vectors, self.candidates)
+    # --- one claim --------------------------------------------------------------------------------
 
-    def _fuse(self, dense: list[list[tuple[str, float]]], lexical: list[list[tuple[str, float]]], k: int):
-        fused: dict[str, float] = {}
-        best_dense: dict[str, float] = {}
-        best_lex: dict[str, float] = {}
-        weighted = [(r, best_dense, self.dense_weight) for r in dense]
-        weighted += [(r, best_lex, self.lexical_weight) for r in lexical]
-        for ranking, best, weight in weighted:
-            for rank, (cid, score) in enumerate(ranking, start=1):
-                fused[cid] = fused.get(cid, 0.0) + weight / (self.rrf_k + rank)
-                best[cid] = max(score, best.get(cid, float("-inf")))
-        ordered = sorted(fused, key=lambda cid: (-fused[cid], cid))[:k]
-        chunks = self.vstore.get_chunks(ordered)
+    def _retrieve_one(self, queries, qvecs, segments, lexical, exact, state, k) -> list[Evidence]:
+        bm25 = [lexical.scores(q.text) for q in queries] if lexical else []
+        dense_pairs = [(qvecs[n], seg) for n, q in enumerate(queries) if qvecs is not None
+                       for seg in active_segments(segments, q)]
+        if exact is not None:
+            ids, signals = self._signals_exact(exact, dense_pairs, bm25, lexical)
+        else:
+            ids, signals = self._signals_approximate(dense_pairs, bm25, lexical, segments, state)
+        if not ids:
+            return []
+        fused = self._fuse(signals, len(ids))
+        chosen = [int(i) for i in np.argsort(-fused, kind="stable")[:k]]  # candidates are in id order
+        best_dense = best_of([s for s in signals if s.kind == "dense"], len(ids))
+        best_lex = best_of([s for s in signals if s.kind == "lexical"], len(ids))
+        chunks = self.vstore.get_chunks([ids[i] for i in chosen])
         return [
-            Evidence(chunk=chunks[cid], rank=rank, fused_score=round(fused[cid], 6),
-                     dense_score=_round(best_dense.get(cid)), lexical_score=_round(best_lex.get(cid)))
-            for rank, cid in enumerate(ordered, start=1) if cid in chunks
+            Evidence(chunk=chunks[ids[i]], rank=rank, fused_score=round(float(fused[i]), 6),
+                     dense_score=_round(best_dense[i]), lexical_score=_round(best_lex[i]))
+            for rank, i in enumerate(chosen, start=1) if ids[i] in chunks
         ]
+
+    def _signals_exact(self, exact: ExactIndex, dense_pairs, bm25, lexical):
+        """Whole-library scores: exact means and sds; candidates are each signal's best chunks."""
+        full: list[tuple[str, np.ndarray]] = []
+        for vec, seg in dense_pairs:
+            full.append(("dense", exact.matrix[:, seg.start : seg.end] @ vec[seg.start : seg.end]))
+        if bm25:
+            order = np.array([exact.position.get(cid, -1) for cid in lexical.ids])
+            for scores in bm25:
+                if scores is not None:
+                    aligned = np.zeros(len(exact.ids), dtype=np.float32)
+                    aligned[order[order >= 0]] = scores[order >= 0]
+                    full.append(("lexical", aligned))
+        pool = sorted({int(i) for kind, s in full for i in self._best(s, kind)})
+        index = {p: n for n, p in enumerate(pool)}
+        signals = [Signal(kind, s[pool], float(s.mean()), float(s.std()), [index[int(i)] for i in self._best(s, kind)])
+                   for kind, s in full]
+        return [exact.ids[p] for p in pool], signals
+
+    def _signals_approximate(self, dense_pairs, bm25, lexical, segments, state):
+        """Large libraries: candidates from Chroma's HNSW index and BM25, scored exactly on their
+        stored vectors; the dense means and sds come from a fixed sample of the library."""
+        found: set[str] = set()
+        for vec, seg in dense_pairs:
+            gated = np.zeros_like(vec)
+            gated[seg.start : seg.end] = vec[seg.start : seg.end]
+            found.update(cid for cid, _ in self.vstore.query([gated.tolist()], self.candidates)[0])
+        lex_best = [(s, self._best(s, "lexical")) for s in bm25 if s is not None]
+        found.update(lexical.ids[int(i)] for _, best in lex_best for i in best)
+        ids = sorted(found)
+        if not ids:
+            return [], []
+        got = self.vstore.collection.get(ids=ids, include=["embeddings"])
+        rows = dict(zip(got["ids"], got["embeddings"]))
+        ids = [cid for cid in ids if cid in rows]
+        matrix = by_segment(np.asarray([rows[cid] for cid in ids], dtype=np.float32), segments)
+        sample = self._library_sample(state, segments) if dense_pairs else None
+        signals = []
+        for vec, seg in dense_pairs:
+            scores = matrix[:, seg.start : seg.end] @ vec[seg.start : seg.end]
+            ref = sample[:, seg.start : seg.end] @ vec[seg.start : seg.end]
+            signals.append(Signal("dense", scores, float(ref.mean()), float(ref.std()),
+                                  [int(i) for i in self._best(scores, "dense")]))
+        position = {cid: n for n, cid in enumerate(lexical.ids)} if lex_best else {}
+        for full, _ in lex_best:
+            scores = np.array([full[position[cid]] if cid in position else 0.0 for cid in ids], dtype=np.float32)
+            signals.append(Signal("lexical", scores, float(full.mean()), float(full.std()),
+                                  [int(i) for i in self._best(scores, "lexical")]))
+        return ids, signals
+
+    def _best(self, scores: np.ndarray, kind: str) -> np.ndarray:
+        best = np.argsort(-scores, kind="stable")[: self.candidates]
+        return best[scores[best] > 0] if kind == "lexical" else best  # a BM25 score of 0: no shared word
+
+    def _fuse(self, signals: list[Signal], n: int) -> np.ndarray:
+        fused = np.zeros(n, dtype=np.float64)
+        for sig in signals:
+            weight = self.dense_weight if sig.kind == "dense" else self.lexical_weight
+            if self.fusion == "rrf":
+                for rank, i in enumerate(sig.top, start=1):
+                    fused[i] += weight / (self.rrf_k + rank)
+            elif sig.sd > 0:
+                fused += weight * (sig.scores - sig.mean) / sig.sd
+        return fused
+
+    def _exact_index(self, state: str, segments: list[Segment]) -> ExactIndex:
+        if self._exact is None or state != self._exact_version:
+            self._exact, self._exact_version = ExactIndex.for_store(self.vstore, segments or []), state
+        return self._exact
+
+    def _library_sample(self, state: str, segments: list[Segment]) -> np.ndarray:
+        """Evenly spaced chunks of the library (the same ones every time for one library state)."""
+        if self._sample is None or state != self._sample_version:
+            count, step = self.vstore.count(), max(1, self.vstore.count() // self.sample_size)
+            rows: list = []
+            for offset in range(0, count, step * 100):
+                got = self.vstore.collection.get(limit=100, offset=offset, include=["embeddings"])
+                rows.extend(got["embeddings"])
+            self._sample = by_segment(np.asarray(rows, dtype=np.float32), segments)
+            self._sample_version = state
+        return self._sample
+
+
+def as_queries(queries: list[str | Query]) -> list[Query]:
+    """Strip, drop empties, keep the first of repeated texts (a French claim whose English form is
+    itself keeps its French language)."""
+    out: dict[str, Query] = {}
+    for q in queries:
+        q = q if isinstance(q, Query) else Query(q or "")
+        text = q.text.strip()
+        if text and text not in out:
+            out[text] = Query(text, q.language)
+    return list(out.values())
+
+
+def active_segments(segments: list[Segment], query: Query) -> list[Segment]:
+    """The embedder parts that can read this query's language (all of them if none can)."""
+    if all(seg.languages is None for seg in segments):
+        return segments
+    language = query.language or detect_language(query.text)
+    return [seg for seg in segments if seg.serves(language)] or segments
+
+
+def best_of(signals: list[Signal], n: int) -> list[float | None]:
+    if not signals:
+        return [None] * n
+    return np.max(np.vstack([s.scores for s in signals]), axis=0).tolist()
 
 
 def _round(value: float | None) -> float | None:
