@@ -2,7 +2,11 @@ from verify.documents import Document
 from verify.embed import HashEmbeddings
 from verify.ingest import IngestReport, ingest_documents
 from verify.models import SourceMeta, content_hash
-from verify.retrieve import RRF_K, Retriever, tokenize
+import numpy as np
+import pytest
+
+from verify.embed import ConcatEmbeddings
+from verify.retrieve import RRF_K, LexicalIndex, Query, Retriever, active_segments, tokenize
 from verify.vectorstore import VectorStore
 
 DOCS = {
@@ -35,14 +39,80 @@ def test_english_form_rescues_a_french_query(tmp_path):
     assert french_only[0].fused_score < both[0].fused_score
 
 
-def test_fusion_scores_are_reciprocal_ranks(tmp_path):
-    top = retriever(tmp_path, top_k=1).retrieve(["Leavitt Trump spoken Putin"])[0]
+def test_fused_score_is_the_weighted_sum_of_library_z_scores(tmp_path):
+    r = retriever(tmp_path, top_k=1)
+    query = "Leavitt Trump spoken Putin"
+    top = r.retrieve([query])[0]
+    assert top.chunk.source.source_id == "leavitt"
+    # by hand: cosine of the query with every chunk, and BM25 of every chunk, each standardised
+    texts = {k: v for k, v in DOCS.items()}
+    q = np.asarray(HashEmbeddings(256).embed_query(query))
+    cos = {k: float(np.asarray(HashEmbeddings(256).embed_query(t)) @ q) for k, t in texts.items()}
+    bm25 = LexicalIndex.build(list(texts), list(texts.values())).scores(query)
+    bm = dict(zip(texts, bm25))
+    dense = np.array(list(cos.values()))
+    lex = np.array(list(bm.values()))
+    expected = ((cos["leavitt"] - dense.mean()) / dense.std()
+                + r.lexical_weight * (bm["leavitt"] - lex.mean()) / lex.std())
+    assert top.fused_score == pytest.approx(expected, abs=1e-4)
+    assert top.dense_score == pytest.approx(cos["leavitt"], abs=1e-4)
+    assert top.lexical_score == pytest.approx(bm["leavitt"], abs=1e-4)
+
+
+def test_rrf_fusion_scores_are_reciprocal_ranks(tmp_path):
+    r = retriever(tmp_path, top_k=1)
+    r.fusion, r.lexical_weight = "rrf", 1.0
+    top = r.retrieve(["Leavitt Trump spoken Putin"])[0]
     assert top.chunk.source.source_id == "leavitt"
     # first in both the dense and the BM25 ranking: 2 / (k + 1)
     assert abs(top.fused_score - 2 / (RRF_K + 1)) < 1e-6
-    assert top.dense_score is not None and top.lexical_score is not None
 
 
+def test_large_library_path_ranks_like_the_exact_one(tmp_path):
+    """Above exact_max, candidates come from Chroma's HNSW index and the means from a sample:
+    on a small library (the sample is the whole library) both paths must agree."""
+    r = retriever(tmp_path, top_k=4)
+    queries = ["Did Witkoff meet Putin in Moscow?", "encirclement Kursk", "interest rates"]
+    exact = [[(e.chunk.id, round(e.fused_score, 3)) for e in r.retrieve([q])] for q in queries]
+    r.exact_max = 0
+    approximate = [[(e.chunk.id, round(e.fused_score, 3)) for e in r.retrieve([q])] for q in queries]
+    assert approximate == exact
+
+
+class EnglishOnly(HashEmbeddings):
+    languages = frozenset({"en"})
+
+
+def test_an_english_only_part_scores_only_english_queries():
+    embedder = ConcatEmbeddings([HashEmbeddings(64), EnglishOnly(32)])
+    any_language, english = embedder.segments()
+    assert (any_language.start, any_language.end, english.start, english.end) == (0, 64, 64, 96)
+    assert active_segments(embedder.segments(), Query("Poutine a rencontré Witkoff", "fr")) == [any_language]
+    assert active_segments(embedder.segments(), Query("Putin met Witkoff", "en")) == [any_language, english]
+    # no language given: detected from the text
+    assert active_segments(embedder.segments(), Query("Le porte-parole du Kremlin a déclaré que la réunion "
+                                                      "avait eu lieu jeudi soir à Moscou.")) == [any_language]
+
+
+def library_with(tmp_path, name, embedder):
+    vs = VectorStore(tmp_path / name, "sources", name)
+    docs = [Document(text=t, meta=SourceMeta(source_id=k, title="", content_hash=content_hash(t)))
+            for k, t in DOCS.items()]
+    ingest_documents(docs, vs, embedder, IngestReport())
+    return Retriever(vs, embedder, top_k=4, lexical_weight=0.0)
+
+
+def test_a_french_claim_is_scored_by_the_multilingual_part_alone(tmp_path):
+    both = library_with(tmp_path, "concat", ConcatEmbeddings([HashEmbeddings(64), EnglishOnly(32)]))
+    alone = library_with(tmp_path, "alone", HashEmbeddings(64))
+
+    def scores(r, query):
+        return [(e.chunk.source.source_id, round(e.fused_score, 4), round(e.dense_score, 4)) for e in r.retrieve([query])]
+
+    french = Query("Witkoff a rencontré Poutine à Moscou jeudi", "fr")
+    assert scores(both, french) == scores(alone, french)
+    english = Query("Witkoff met Putin in Moscow on Thursday", "en")
+    assert scores(both, english) != scores(alone, english)  # the English part adds its own signal
 def test_tokenize_folds_case_and_accents():
     assert tokenize("Kiev a DÉCLARÉ l'encerclement") == ["kiev", "declare", "encerclement"]
 
