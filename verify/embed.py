@@ -121,6 +121,9 @@ class SentenceTransformerEmbeddings(ArrayEmbeddings):
                 "this embedder needs sentence-transformers and torch: "
                 "pip install -e . (it installs torch and sentence-transformers)"
             ) from exc
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()  # its "Loading weights" bar would cut into the run's own progress
         self.model = SentenceTransformer(name_or_path, device="cpu")
 
     def encode(self, texts: list[str]) -> np.ndarray:
