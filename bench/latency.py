@@ -26,7 +26,7 @@ from verify.config import DEFAULT_EMBEDDER
 from verify.embed import build_embedder
 from verify.evalset import load_dataset
 from verify.models import Chunk, Sentence, SourceMeta
-from verify.retrieve import Retriever
+from verify.retrieve import Query, Retriever
 from verify.vectorstore import VectorStore
 
 HERE = CACHE / "latency"
@@ -81,12 +81,12 @@ def library(size: int, spec: str) -> VectorStore:
     return vstore
 
 
-def claims(limit: int) -> list[list[str]]:
+def claims(limit: int) -> list[list[Query]]:
     sets = [load_dataset(SEED_SET).claims]
     if dataset_path("climate_fever_dev").is_file():
         sets.append(load_dataset(dataset_path("climate_fever_dev")).claims)
     items = [c for group in sets for c in group][:limit]
-    return [[c.claim] + ([c.claim_en] if c.claim_en else []) for c in items]
+    return [[Query(c.claim, c.language)] + ([Query(c.claim_en, "en")] if c.claim_en else []) for c in items]
 
 
 def main() -> None:
@@ -111,7 +111,7 @@ def main() -> None:
     embed_ms = []
     for qs in queries[:50]:
         t0 = time.perf_counter()
-        embedder.embed_documents(qs)
+        embedder.embed_documents([q.text for q in qs])
         embed_ms.append((time.perf_counter() - t0) * 1000)
     p50, p95 = np.percentile(timings, 50), np.percentile(timings, 95)
     print(f"Retrieval latency ({machine()}); embedder '{spec}', library {vstore.count()} chunks")
