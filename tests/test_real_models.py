@@ -1,4 +1,5 @@
-"""End to end with the real bundled models: Gemma 3 270M (llama.cpp) and the multilingual USE embedder.
+"""End to end with the real bundled models: Gemma 3 270M (llama.cpp) and the default embedder
+(multilingual USE + English MiniLM).
 
 Slow (about a minute or two): marked `real_models`; `.ci/run` runs them.
 """
@@ -8,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import SEED_ARTICLE, SEED_SOURCES
-from verify.config import Settings
+from verify.config import DEFAULT_EMBEDDER, Settings
 from verify.documents import load_document
 from verify.embed import build_embedder, minilm_path
 from verify.llm import StructuredLLM, build_chat_model, bundled_gguf_path
@@ -28,7 +29,7 @@ def short_article(tmp_path) -> str:
 
 
 def test_bundled_models_verify_the_seed_end_to_end(tmp_path):
-    settings = Settings.from_env(model="local", embedder="use")
+    settings = Settings.from_env(model="local", embedder=DEFAULT_EMBEDDER)
     outcome = Pipeline(settings).run(short_article(tmp_path), [str(SEED_SOURCES)])
     assert outcome.article.language == "fr"
     assert outcome.claims, "the local model selected no claim"
@@ -88,3 +89,21 @@ def test_hub_gguf_spec_resolves_through_the_hugging_face_cache(tmp_path, monkeyp
     chat, model_id = build_chat_model(settings)
     assert model_id == "local:hf:verify-test/gemma/model.gguf"
     assert Path(chat.model_path).resolve() == gguf.resolve()
+
+
+def test_french_seed_claims_find_their_english_evidence(tmp_path):
+    """Issue 2's retrieval target, as a regression guard: French claims alone (the local model's
+    extractive mode has no English form) against the real seed sources with the default embedder."""
+    from verify.evalset import load_dataset
+    from verify.evaluate import build_library, retrieval_metrics, retrieve_all
+    from verify.retrieve import Retriever
+    from verify.vectorstore import VectorStore
+
+    evalset = load_dataset(Path(SEED_SOURCES).parent / "eval" / "seed_claims.jsonl")
+    embedder = build_embedder(DEFAULT_EMBEDDER)
+    vstore = VectorStore(tmp_path / "vs", "seed", DEFAULT_EMBEDDER)
+    build_library(evalset, vstore, embedder, [str(SEED_SOURCES)])
+    items = [c for c in evalset.claims if c.language == "fr"]
+    metrics = retrieval_metrics(items, retrieve_all(Retriever(vstore, embedder), items, use_claim_en=False))
+    assert metrics["claims_with_gold"] >= 20
+    assert metrics["recall@5"] >= 0.9
