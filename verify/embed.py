@@ -124,6 +124,11 @@ class SentenceTransformerEmbeddings(ArrayEmbeddings):
         from transformers.utils import logging as hf_logging
 
         hf_logging.disable_progress_bar()  # its "Loading weights" bar would cut into the run's own progress
+        import torch
+
+        # one thread, as for USE (see USEEmbeddings): with two on a 2-core machine, a query's encode
+        # took 40 ms at the median and 105 ms at p95 instead of 23 / 39 ms (bench/latency.py)
+        torch.set_num_threads(int(os.environ.get("VERIFY_EMBED_THREADS") or 1))
         self.model = SentenceTransformer(name_or_path, device="cpu")
 
     def encode(self, texts: list[str]) -> np.ndarray:
