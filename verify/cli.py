@@ -29,7 +29,7 @@ err = Console(stderr=True, width=_WIDTH)
 
 ModelOpt = typer.Option(None, "--model", "-m", help="LLM spec: local | local:<file.gguf> | openai:<model> | <name> with --base-url. Env VERIFY_MODEL.")
 BaseUrlOpt = typer.Option(None, "--base-url", help="OpenAI-compatible server (vLLM, Ollama, llama-server). Env VERIFY_BASE_URL.")
-EmbedderOpt = typer.Option(None, "--embedder", "-e", help="Embedder spec: use | minilm | sbert:<model> | openai:<model> | hash. Env VERIFY_EMBEDDER.")
+EmbedderOpt = typer.Option(None, "--embedder", "-e", help="Embedder spec: use+minilm (default: multilingual USE, plus MiniLM for English queries) | use | minilm | sbert:<model> | openai:<model> | hash | a+b. Env VERIFY_EMBEDDER.")
 DbOpt = typer.Option(None, "--db", help="SQLite store path. Env VERIFY_DB (default ./verify.db).")
 VsOpt = typer.Option(None, "--vectorstore", help="Chroma folder. Env VERIFY_VECTORSTORE (default ./vectorstore).")
 CollectionOpt = typer.Option(None, "--collection", help="Chroma collection name (default 'sources').")
