@@ -161,6 +161,15 @@ class ExactIndex:
         self.ids = [ids[i] for i in order]
         self.position = {cid: n for n, cid in enumerate(self.ids)}
         self.matrix = by_segment(matrix[order] if len(ids) else matrix, segments)
+        self._aligned_to: LexicalIndex | None = None
+        self._alignment: tuple[np.ndarray, np.ndarray] = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool))
+
+    def rows_of(self, lexical: "LexicalIndex") -> tuple[np.ndarray, np.ndarray]:
+        """For each BM25 row, this index's row (and which exist), computed once per lexical index."""
+        if self._aligned_to is not lexical:
+            rows = np.array([self.position.get(cid, -1) for cid in lexical.ids], dtype=np.int64)
+            self._alignment, self._aligned_to = (rows, rows >= 0), lexical
+        return self._alignment
 
     @classmethod
     def for_store(cls, vstore: VectorStore, segments: list[Segment]) -> "ExactIndex":
@@ -284,11 +293,11 @@ class Retriever:
         for vec, seg in dense_pairs:
             full.append(("dense", exact.matrix[:, seg.start : seg.end] @ vec[seg.start : seg.end]))
         if bm25:
-            order = np.array([exact.position.get(cid, -1) for cid in lexical.ids])
+            rows, known = exact.rows_of(lexical)
             for scores in bm25:
                 if scores is not None:
                     aligned = np.zeros(len(exact.ids), dtype=np.float32)
-                    aligned[order[order >= 0]] = scores[order >= 0]
+                    aligned[rows[known]] = scores[known]
                     full.append(("lexical", aligned))
         pool = sorted({int(i) for kind, s in full for i in self._best(s, kind)})
         index = {p: n for n, p in enumerate(pool)}
