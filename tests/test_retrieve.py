@@ -68,15 +68,18 @@ def test_rrf_fusion_scores_are_reciprocal_ranks(tmp_path):
     assert abs(top.fused_score - 2 / (RRF_K + 1)) < 1e-6
 
 
-def test_large_library_path_ranks_like_the_exact_one(tmp_path):
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_large_library_path_ranks_like_the_exact_one(tmp_path, language):
     """Above exact_max, candidates come from Chroma's HNSW index and the means from a sample:
-    on a small library (the sample is the whole library) both paths must agree."""
-    r = retriever(tmp_path, top_k=4)
-    queries = ["Did Witkoff meet Putin in Moscow?", "encirclement Kursk", "interest rates"]
+    on a small library (the sample is the whole library) both paths must agree, also when only
+    one part of a two-model embedder serves the query's language."""
+    r = library_with(tmp_path, "concat", ConcatEmbeddings([HashEmbeddings(64), EnglishOnly(32)]))
+    r.lexical_weight = 0.3
+    queries = [Query(q, language) for q in ["Did Witkoff meet Putin in Moscow?", "encirclement Kursk", "interest rates"]]
     exact = [[(e.chunk.id, round(e.fused_score, 3)) for e in r.retrieve([q])] for q in queries]
     r.exact_max = 0
     approximate = [[(e.chunk.id, round(e.fused_score, 3)) for e in r.retrieve([q])] for q in queries]
-    assert approximate == exact
+    assert approximate == exact and all(exact)
 
 
 class EnglishOnly(HashEmbeddings):
@@ -127,3 +130,15 @@ def test_a_replaced_source_of_the_same_size_is_searched_afresh(tmp_path):
     assert top.chunk.source.source_id == "ecb" and top.chunk.text == new
     assert top.lexical_score and top.lexical_score > 0  # found by its new words, not by a stale index
     assert top.dense_score > 0.5
+
+
+def test_torch_threads_one_for_queries_all_cores_for_batches(monkeypatch):
+    import os
+
+    from verify.embed import torch_threads
+
+    monkeypatch.delenv("VERIFY_EMBED_THREADS", raising=False)
+    assert torch_threads(2) == 1
+    assert torch_threads(64) == max(1, os.cpu_count() or 1)
+    monkeypatch.setenv("VERIFY_EMBED_THREADS", "3")
+    assert torch_threads(2) == torch_threads(64) == 3
