@@ -119,7 +119,7 @@ class Chunk(Strict):
 class Evidence(Strict):
     chunk: Chunk
     rank: int  # 1-based rank after fusion
-    fused_score: float
+    fused_score: float  # sum of weighted z-scores (how far above the library's typical chunk), or RRF
     dense_score: float | None = None  # best cosine similarity over the queries
     lexical_score: float | None = None  # best BM25 score over the queries
 
