@@ -30,7 +30,8 @@ from verify.retrieve import Retriever
 from verify.vectorstore import VectorStore
 
 SETS = ["seed", "climate_fever_dev", "fever_en_dev", "scifact_dev"]
-TARGETS = {"seed": 0.95, "climate_fever_dev": 0.80, "fever_en_dev": 0.85}
+# recall@5 targets: (issue, figure) pairs; issue 2 named the first two sets, issue 5 raised them
+TARGETS = {"seed": [(2, 0.90), (5, 0.95)], "climate_fever_dev": [(2, 0.75), (5, 0.80)], "fever_en_dev": [(5, 0.85)]}
 GRID_EMBEDDERS = ["use", "minilm", "use+minilm"]
 # name -> Retriever overrides; "default" is whatever verify.retrieve ships with
 VARIANTS: dict[str, dict] = {
@@ -72,11 +73,11 @@ def query_modes(name: str) -> list[tuple[str, bool]]:
 
 
 def row(name: str, spec: str, variant: str, queries: str, m: dict) -> dict:
-    target = TARGETS.get(name)
-    verdict = "" if target is None or variant != "default" else ("ok" if m["recall@5"] >= target else "MISSED")
+    targets = TARGETS.get(name, []) if variant == "default" else []
+    verdicts = "; ".join(f">= {t} {'ok' if m['recall@5'] >= t else 'MISSED'} (issue {n})" for n, t in targets)
     return {"set": name, "embedder": spec, "setting": variant, "queries": queries, "claims": m["claims_with_gold"],
             "recall@1": m["recall@1"], "recall@5": m["recall@5"], "recall@10": m["recall@10"],
-            "items@5": m["item_recall@5"], "target@5": "" if target is None else f">= {target} {verdict}"}
+            "items@5": m["item_recall@5"], "target@5": verdicts}
 
 
 def main() -> None:
