@@ -112,13 +112,6 @@ class LexicalIndex:
         except (OSError, ValueError, KeyError):
             return None
 
-    def search(self, query: str, n: int) -> list[tuple[str, float]]:
-        tokens = tokenize(query)
-        if not tokens or not self.ids:
-            return []
-        docs, scores = self.model.retrieve([tokens], k=min(n, len(self.ids)), show_progress=False, n_threads=1)
-        return [(self.ids[int(d)], float(s)) for d, s in zip(docs[0], scores[0]) if s > 0]
-
     def scores(self, query: str) -> np.ndarray | None:
         """BM25 score of every chunk (in `ids` order); None when no query word is indexed."""
         tokens = tokenize(query)
@@ -299,10 +292,11 @@ class Retriever:
                     aligned = np.zeros(len(exact.ids), dtype=np.float32)
                     aligned[rows[known]] = scores[known]
                     full.append(("lexical", aligned))
-        pool = sorted({int(i) for kind, s in full for i in self._best(s, kind)})
+        best = [self._best(s, kind) for kind, s in full]
+        pool = sorted({int(i) for top in best for i in top})
         index = {p: n for n, p in enumerate(pool)}
-        signals = [Signal(kind, s[pool], float(s.mean()), float(s.std()), [index[int(i)] for i in self._best(s, kind)])
-                   for kind, s in full]
+        signals = [Signal(kind, s[pool], float(s.mean()), float(s.std()), [index[int(i)] for i in top])
+                   for (kind, s), top in zip(full, best)]
         return [exact.ids[p] for p in pool], signals
 
     def _signals_approximate(self, dense_pairs, bm25, lexical, segments, state):
@@ -366,7 +360,8 @@ class Retriever:
     def _library_sample(self, state: str, segments: list[Segment]) -> np.ndarray:
         """Evenly spaced chunks of the library (the same ones every time for one library state)."""
         if self._sample is None or state != self._sample_version:
-            count, step = self.vstore.count(), max(1, self.vstore.count() // self.sample_size)
+            count = self.vstore.count()
+            step = max(1, count // self.sample_size)
             rows: list = []
             for offset in range(0, count, step * 100):
                 got = self.vstore.collection.get(limit=100, offset=offset, include=["embeddings"])
