@@ -1,4 +1,4 @@
-"""Labelled claim-verification sets (the JSONL format of ../shared/eval/README.md).
+"""Labelled claim-verification sets (the JSONL format of docs/eval-format.md).
 
 Loading validates every line and names the line of the first problem. The evidence of a set can be
 turned into a source library (pooled evaluation) or into each claim's own passages (paired), and
