@@ -15,6 +15,7 @@ from typing import Literal
 from pydantic import Field, create_model
 from rapidfuzz import fuzz
 
+from .delimiters import neutralise
 from .errors import LLMCallError, LLMOutputError
 from .llm import StructuredLLM
 from .models import Article, Claim, ExtractedClaim, ExtractionOutput, Span, Strict, Usage
@@ -174,4 +175,4 @@ def select_claims(article: Article, llm: StructuredLLM, prompt: Prompt, run_id: 
 
 def _quoted(text: str) -> str:
     """The article is quoted data: it cannot close our <article> delimiter early (prompt injection)."""
-    return text.replace("</article>", "</ article>")
+    return neutralise(text)  # any case, spacing or lookalike bracket (verify/delimiters.py)
