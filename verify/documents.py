@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Iterator
-from urllib.parse import urlparse
+from urllib.parse import urldefrag, urlparse
 
 from .errors import InputError
 from .models import SourceMeta, content_hash
@@ -27,6 +27,7 @@ class Document:
 
     text: str
     meta: SourceMeta
+    id_from_metadata: bool = False  # the file's front matter chose meta.source_id (ingest checks it is not taken)
 
 
 def is_url(value: str) -> bool:
@@ -190,8 +191,9 @@ def load_document(location: str, max_bytes: int = 20_000_000, timeout_s: float =
     text = normalise(text)
     if not text:
         raise InputError(f"{location}: no text left after extraction")
+    chosen_id = str(info.get("id") or "").strip()
     meta = SourceMeta(
-        source_id=str(info.get("id") or source_id_for(location)),
+        source_id=chosen_id or source_id_for(location),
         title=str(info.get("title") or _title_from(text, location)),
         url=str(info.get("url") or (location if is_url(location) else "")),
         publisher=str(info.get("publisher") or info.get("outlet") or ""),
@@ -201,7 +203,7 @@ def load_document(location: str, max_bytes: int = 20_000_000, timeout_s: float =
         content_hash=content_hash(text),
         tags=[str(t) for t in info.get("tags") or []],
     )
-    return Document(text=text, meta=meta)
+    return Document(text=text, meta=meta, id_from_metadata=bool(chosen_id))
 
 
 def source_id_for(location: str) -> str:
@@ -213,6 +215,16 @@ def source_id_for(location: str) -> str:
         raw = Path(location).stem
     slug = re.sub(r"[^A-Za-z0-9._-]+", "-", raw).strip("-").lower()
     return slug[:80] or content_hash(location, 12)
+
+
+def source_location(location: str) -> str:
+    """Where a source lives, as one comparable string: its identity in the library. A URL keeps its
+    query string (`?id=1` and `?id=2` are two pages) but not its #fragment; a file is its absolute
+    path, whichever folder it was named from; anything else (an in-memory document) keeps its name."""
+    if is_url(location):
+        return urldefrag(location).url
+    path = Path(location)
+    return str(path.resolve()) if path.exists() else location
 
 
 def _title_from(text: str, location: str, limit: int = 90) -> str:
