@@ -47,6 +47,12 @@ def env(name: str, default: str | None = None) -> str | None:
     return os.environ.get(ENV_PREFIX + name, default)
 
 
+def allow_private_urls() -> str:
+    """VERIFY_ALLOW_PRIVATE_URLS: 1 lets URL sources reach private, loopback and link-local addresses (an
+    intranet); a comma-separated list of addresses or networks allows only those. Off by default (SSRF)."""
+    return (env("ALLOW_PRIVATE_URLS") or "").strip()
+
+
 class Settings(BaseModel):
     """Everything a run needs to know; built from env vars, then overridden by CLI flags."""
 

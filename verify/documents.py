@@ -8,14 +8,14 @@ guesses languages. Every unreadable input raises InputError naming the input and
 from __future__ import annotations
 
 import re
-import time
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Iterator
 from urllib.parse import urldefrag, urlparse
 
-from .errors import InputError
+from .config import allow_private_urls
+from .errors import ConfigError, InputError
 from .models import SourceMeta, content_hash
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".pdf"}
@@ -37,10 +37,14 @@ def is_url(value: str) -> bool:
 # --- Raw bytes -----------------------------------------------------------------------------------
 
 
-def read_bytes(location: str, max_bytes: int, timeout_s: float) -> tuple[bytes, str]:
-    """Bytes and a content-type hint ('html', 'pdf', 'md', 'txt') from a path or URL."""
+def read_bytes(location: str, max_bytes: int, timeout_s: float,
+               allow_private: str | None = None) -> tuple[bytes, str]:
+    """Bytes and a content-type hint ('html', 'pdf', 'md', 'txt') from a path or URL.
+
+    `allow_private` is the VERIFY_ALLOW_PRIVATE_URLS setting (see verify/fetch.py); None reads it from the environment.
+    """
     if is_url(location):
-        return _fetch(location, max_bytes, timeout_s)
+        return _fetch(location, max_bytes, timeout_s, allow_private if allow_private is not None else allow_private_urls())
     path = Path(location)
     if not path.exists():
         raise InputError(f"{location}: no such file")
@@ -59,32 +63,12 @@ def _kind_from_suffix(suffix: str) -> str:
     return {".html": "html", ".htm": "html", ".pdf": "pdf", ".md": "md", ".markdown": "md"}.get(suffix, "txt")
 
 
-def _fetch(url: str, max_bytes: int, timeout_s: float) -> tuple[bytes, str]:
-    import httpx
+def _fetch(url: str, max_bytes: int, timeout_s: float, allow_private: str | None) -> tuple[bytes, str]:
+    from .fetch import fetch
 
-    try:
-        with httpx.stream("GET", url, timeout=timeout_s, follow_redirects=True,
-                          headers={"User-Agent": "verify/0.1 (fact-checking workbench)"}) as response:
-            if response.status_code >= 400:
-                raise InputError(f"{url}: HTTP {response.status_code}")
-            declared = int(response.headers.get("content-length") or 0)
-            if declared > max_bytes:
-                raise InputError(f"{url}: body of {declared / 1e6:.1f} MB is over the {max_bytes / 1e6:.0f} MB limit")
-            body = bytearray()
-            deadline = time.monotonic() + timeout_s  # httpx's timeout is per read: a slow drip never trips it
-            for block in response.iter_bytes():
-                body.extend(block)
-                if len(body) > max_bytes:
-                    raise InputError(f"{url}: body is over the {max_bytes / 1e6:.0f} MB limit; stopped reading")
-                if time.monotonic() > deadline:
-                    raise InputError(f"{url}: still downloading after {timeout_s:.0f} s; stopped reading")
-            ctype = response.headers.get("content-type", "")
-    except httpx.TimeoutException as exc:
-        raise InputError(f"{url}: timed out after {timeout_s:.0f} s") from exc
-    except httpx.HTTPError as exc:
-        raise InputError(f"{url}: could not be fetched ({type(exc).__name__}: {exc})") from exc
+    body, ctype = fetch(url, max_bytes, timeout_s, allow_private)
     kind = "pdf" if "pdf" in ctype else "html" if "html" in ctype else _kind_from_suffix(Path(urlparse(url).path).suffix)
-    return bytes(body), kind
+    return body, kind
 
 
 # --- Decoding ------------------------------------------------------------------------------------
@@ -96,7 +80,12 @@ def decode_text(data: bytes, name: str) -> str:
         raise InputError(f"{name}: empty file")
     for bom, codec in ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")):
         if data.startswith(bom):
-            return data.decode(codec)
+            try:
+                return data.decode(codec)
+            except UnicodeDecodeError as exc:  # a BOM promises an encoding the bytes then break
+                label = codec.removesuffix("-sig").upper()
+                raise InputError(f"{name}: starts with a {label} byte-order mark but is not valid {label} "
+                                 f"(bad bytes at offset {exc.start}); re-save it as UTF-8") from exc
     if b"\x00" in data[:8192]:
         raise InputError(f"{name}: looks like a binary file, not text")
     try:
@@ -119,10 +108,23 @@ def decode_text(data: bytes, name: str) -> str:
 
 
 def normalise(text: str) -> str:
-    """Unify newlines and strip trailing spaces; offsets are computed on this form."""
+    """Unify newlines and strip trailing spaces; offsets are computed on this form.
+
+    NUL characters are dropped (binary detection only looks at the first 8 KB, and PDF text layers carry
+    them too; they mean nothing to a reader and truncate text in C-based tools), and lone surrogates (from
+    HTML entities like &#xD800;) become U+FFFD, the replacement character: they cannot be encoded as UTF-8.
+    """
+    text = clean_characters(text)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = "\n".join(line.rstrip() for line in text.split("\n"))
     return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+def clean_characters(text: str) -> str:
+    return _SURROGATE.sub("\ufffd", text.replace("\x00", ""))
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 # --- Formats ---------------------------------------------------------------------------------------
@@ -146,7 +148,7 @@ def pdf_to_text(data: bytes, name: str) -> str:
     import io
 
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    from pypdf.errors import LimitReachedError
 
     try:
         reader = PdfReader(io.BytesIO(data))
@@ -155,8 +157,11 @@ def pdf_to_text(data: bytes, name: str) -> str:
         text = "\n\n".join(page.extract_text() or "" for page in reader.pages)
     except InputError:
         raise
-    except (PdfReadError, ValueError, KeyError, TypeError) as exc:
-        raise InputError(f"{name}: broken PDF ({exc})") from exc
+    except LimitReachedError as exc:
+        raise InputError(f"{name}: the PDF expands past pypdf's safety limits (a decompression bomb?); "
+                         f"refused ({exc})") from exc
+    except Exception as exc:  # noqa: BLE001 - a hostile PDF breaks pypdf in many ways (IndexError, zlib.error...)
+        raise InputError(f"{name}: broken PDF ({type(exc).__name__}: {exc})") from exc
     if not text.strip():
         raise InputError(f"{name}: the PDF has no text layer (image-only?); run OCR first")
     return text
@@ -173,8 +178,19 @@ def markdown_with_front_matter(text: str) -> tuple[str, dict]:
     return post.content, meta
 
 
-def load_document(location: str, max_bytes: int = 20_000_000, timeout_s: float = 20.0) -> Document:
-    data, kind = read_bytes(location, max_bytes, timeout_s)
+def load_document(location: str, max_bytes: int = 20_000_000, timeout_s: float = 20.0,
+                  allow_private: str | None = None) -> Document:
+    """The document at `location`; anything that stops it being read is an InputError naming it."""
+    try:
+        return _read_document(location, max_bytes, timeout_s, allow_private)
+    except (InputError, ConfigError):
+        raise
+    except Exception as exc:  # noqa: BLE001 - a parser failing on one hostile input must not abort a whole ingest
+        raise InputError(f"{location}: could not be read ({type(exc).__name__}: {exc})") from exc
+
+
+def _read_document(location: str, max_bytes: int, timeout_s: float, allow_private: str | None) -> Document:
+    data, kind = read_bytes(location, max_bytes, timeout_s, allow_private)
     if kind == "pdf":
         text, info = pdf_to_text(data, location), {}
     else:
@@ -188,6 +204,7 @@ def load_document(location: str, max_bytes: int = 20_000_000, timeout_s: float =
                 raise InputError(f"{location}: {exc}") from exc
         else:
             text, info = raw, {}
+    info = {k: clean_characters(v) if isinstance(v, str) else v for k, v in info.items()}
     text = normalise(text)
     if not text:
         raise InputError(f"{location}: no text left after extraction")

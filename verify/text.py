@@ -8,9 +8,14 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Iterator
 
 PYSBD_LANGS = {"en", "fr", "de", "es", "it", "nl", "pl", "ru", "da", "el", "fa", "hi", "hy", "ja", "kk",
                "my", "ur", "zh", "ar", "am", "bg", "mr", "sk"}
+
+# pysbd's time grows with the square of its input (200 KB in one block: 24 s; 1 MB: over 10 minutes), so a
+# long block is read in windows of this many characters: linear in the block, and far longer than sentences.
+WINDOW_CHARS = 4000
 
 
 @lru_cache(maxsize=16)
@@ -22,21 +27,56 @@ def _segmenter(language: str):
 
 def split_sentences(text: str, language: str = "en") -> list[tuple[int, int]]:
     """(start, end) offsets of each sentence in `text`; whitespace between sentences is skipped."""
-    spans: list[tuple[int, int]] = []
-    for paragraph_start, paragraph in _paragraphs(text):
-        cursor = 0
-        for piece in _segmenter(language).segment(paragraph):
-            piece = piece.strip()
-            if not piece:
-                continue
-            found = paragraph.find(piece, cursor)
-            if found < 0:  # pysbd normalised something: fall back to the rest of the paragraph
-                found = cursor
-                piece = paragraph[cursor:].strip()
-            start = paragraph_start + found
-            spans.append((start, start + len(piece)))
-            cursor = found + len(piece)
+    spans = [(start + s, start + e) for start, block in _paragraphs(text) for s, e in _block_sentences(block, language)]
     return [s for s in spans if text[s[0]:s[1]].strip()]
+
+
+def _block_sentences(block: str, language: str, window: int = WINDOW_CHARS) -> Iterator[tuple[int, int]]:
+    """Sentence spans of one block, read `window` characters at a time.
+
+    The last sentence pysbd finds in a window may be cut short by the window's end, so it is not kept:
+    the next window starts at it. A single sentence longer than a window is cut at its last space.
+    """
+    offset = 0
+    while offset < len(block):
+        end = offset + window
+        spans = _pysbd_spans(block[offset:end], language)
+        if end >= len(block):
+            yield from ((offset + s, offset + e) for s, e in spans)
+            return
+        if len(spans) > 1:
+            yield from ((offset + s, offset + e) for s, e in spans[:-1])
+            offset += spans[-1][0]
+        elif spans:
+            start = offset + spans[0][0]
+            cut = _cut_point(block, start, end)
+            yield start, start + len(block[start:cut].rstrip())
+            offset = cut
+        else:  # a window of whitespace only
+            offset = end
+
+
+def _cut_point(block: str, start: int, end: int) -> int:
+    """Where to cut an over-long sentence: after its last space before `end`, else at `end`."""
+    space = max(block.rfind(" ", start + 1, end), block.rfind("\n", start + 1, end))
+    return space + 1 if space > start else end
+
+
+def _pysbd_spans(chunk: str, language: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence pysbd finds in `chunk`, located exactly in it."""
+    spans: list[tuple[int, int]] = []
+    cursor = 0
+    for piece in _segmenter(language).segment(chunk):
+        piece = piece.strip()
+        if not piece:
+            continue
+        found = chunk.find(piece, cursor)
+        if found < 0:  # pysbd normalised something: fall back to the rest of the chunk
+            rest = chunk[cursor:]
+            found, piece = cursor + len(rest) - len(rest.lstrip()), rest.strip()
+        spans.append((found, found + len(piece)))
+        cursor = found + len(piece)
+    return spans
 
 
 def _paragraphs(text: str):

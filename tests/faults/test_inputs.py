@@ -154,6 +154,12 @@ def web():
     server.httpd.shutdown()
 
 
+@pytest.fixture(autouse=True)
+def local_urls_allowed(monkeypatch):
+    """The test server is on 127.0.0.1, a loopback address URL sources may not reach without this opt-in."""
+    monkeypatch.setenv("VERIFY_ALLOW_PRIVATE_URLS", "1")
+
+
 def test_url_that_times_out_is_refused(web):
     started = time.monotonic()
     with pytest.raises(InputError, match="timed out after"):
