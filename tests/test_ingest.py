@@ -87,3 +87,26 @@ def test_rebuild_starts_an_empty_collection_with_the_new_embedder(tmp_path):
     ingest([str(folder)], vs, CountingEmbeddings())
     rebuilt = VectorStore.rebuild(tmp_path / "vs", "sources", "hash:32")
     assert rebuilt.count() == 0
+
+
+def store_as_before_locations_were_recorded(vs, location: str, source_id: str | None = None):
+    """Chunks written the way an older verify wrote them: no location, no chunk count."""
+    from verify.documents import load_document
+    from verify.ingest import chunk_document
+
+    doc = load_document(location)
+    doc.meta.source_id = source_id or doc.meta.source_id
+    chunks = chunk_document(doc)
+    vs.add_chunks(chunks, HashEmbeddings(64).embed_documents([c.text for c in chunks]))
+
+
+def test_a_library_stored_by_an_older_verify_is_not_embedded_again(tmp_path):
+    folder = library(tmp_path, **{"a.txt": "Peskov spoke on Friday.", "b.txt": "Leavitt spoke on Friday."})
+    vs = VectorStore(tmp_path / "vs", "sources", "hash:64")
+    store_as_before_locations_were_recorded(vs, str(folder / "a.txt"))
+    store_as_before_locations_were_recorded(vs, str(folder / "b.txt"), source_id="b-1a2b3c")  # an old suffixed id
+    embedder = CountingEmbeddings()
+    report = ingest([str(folder)], vs, embedder)
+    assert sorted(report.unchanged) == ["a", "b-1a2b3c"] and embedder.texts == 0
+    (folder / "b.txt").write_text("Leavitt spoke on Saturday.", encoding="utf-8")
+    assert ingest([str(folder)], vs, embedder).replaced == ["b-1a2b3c"]

@@ -101,6 +101,7 @@ def run(
     settings = settings_from(model=model, base_url=base_url, embedder=embedder, db_path=db, vectorstore=vectorstore,
                              collection=collection, top_k=top_k, concurrency=concurrency,
                              use_cache=False if no_cache else None)
+    check_top_k(settings, from_flag=top_k is not None)
     if settings.model == "local":
         err.print(f"[bold yellow]warning:[/bold yellow] {DEMO_GRADE_WARNING}", highlight=False)
     from .pipeline import Pipeline
@@ -112,9 +113,34 @@ def run(
     except VerifyError as exc:
         fail(exc)
     print_summary(outcome, settings)
+    if outcome.run.status == "failed":  # a run with no (or missing) claims must not look finished
+        from rich.text import Text
+
+        err.print(Text.assemble(("error:", "bold red"), f" claim extraction failed ({outcome.extraction_failures[0]}); "
+                                f"run {outcome.run.id} is stored as failed. Fix the model endpoint, then: verify run "
+                                f"--resume {outcome.run.id}"), highlight=False)
+        raise typer.Exit(code=1)
 
 
-def print_summary(outcome, settings: Settings) -> None:
+TOP_K_RANGE = range(1, 51)
+
+
+def check_top_k(settings: Settings, from_flag: bool) -> None:
+    """0 passages would make every claim NOT_ENOUGH_INFO and a negative number would slice the
+    library: both look like results, so they are refused."""
+    if settings.top_k not in TOP_K_RANGE:
+        where = "--top-k" if from_flag else "VERIFY_TOP_K"
+        fail(VerifyError(f"{where}={settings.top_k} is not valid: expected a whole number of passages "
+                         f"from {TOP_K_RANGE.start} to {TOP_K_RANGE.stop - 1}, e.g. 5"))
+
+
+def usage_line(usage: dict) -> str:
+    """Requests sent to the model and replies answered from the cache, never added together."""
+    return (f"LLM calls: {usage.get('calls', 0)} sent to the model, {usage.get('cached_calls', 0)} answered from the "
+            f"cache; tokens sent: {usage.get('prompt_tokens', 0)} prompt / {usage.get('completion_tokens', 0)} completion")
+
+
+def print_summary(outcome, settings: Settings) -> None:outcome, settings: Settings) -> None:
     from .show import verdict_counts_line
 
     run = outcome.run
@@ -123,13 +149,16 @@ def print_summary(outcome, settings: Settings) -> None:
         console.print(f"Sources: {outcome.ingest.summary()}")
     flagged = run.summary.get("flagged_spans", 0)
     console.print(f"Claims found: {len(outcome.claims)}" + (f" ({flagged} with an unlocated span, flagged)" if flagged else ""))
+    if outcome.extraction_failures:
+        from rich.text import Text
+
+        console.print(Text(f"Claim extraction failed for {len(outcome.extraction_failures)} part(s) of the article: "
+                           "claims there are missing.", style="bold red"))
     console.print("Verdicts: " + verdict_counts_line(outcome.counts))
     if outcome.counts.get("failed"):
         console.print(f"[yellow]{outcome.counts['failed']} verdict(s) failed; raw outputs are stored "
                       f"(see `verify show {run.id}`).[/yellow]")
-    usage = run.summary.get("usage", {})
-    console.print(f"LLM calls: {usage.get('calls', 0)} (+{usage.get('cached_calls', 0)} cached), "
-                  f"tokens: {usage.get('prompt_tokens', 0)} prompt / {usage.get('completion_tokens', 0)} completion")
+    console.print(usage_line(run.summary.get("usage_this_invocation") or run.summary.get("usage", {})))
     console.print(f"Stored in {settings.db_path.resolve()} (vector store {settings.vectorstore.resolve()})")
     console.print(f"Next: [cyan]verify show {run.id}[/cyan] | review: [cyan]verify ui[/cyan] | "
                   f"report: [cyan]verify report {run.id} --format md -o report.md[/cyan]")
@@ -286,6 +315,7 @@ def eval_command(
 
     settings = settings_from(model=model, base_url=base_url, embedder=embedder, db_path=db, top_k=top_k,
                              concurrency=concurrency, use_cache=False if no_cache else None)
+    check_top_k(settings, from_flag=top_k is not None)
     cfg = EvalConfig(dataset=dataset, mode=mode, limit=limit, seed=seed, sources=sources or None)
     try:
         evaluator = Evaluator(cfg, settings)  # validates the dataset before loading any model

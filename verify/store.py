@@ -17,7 +17,7 @@ from typing import Iterator
 
 from .errors import StoreError
 from .llm import CallLog, CallRecord
-from .models import Article, Claim, Evidence, Run, Verdict, utcnow
+from .models import Article, Claim, Evidence, Run, Usage, Verdict, utcnow
 
 MIGRATIONS: list[tuple[str, str]] = [
     (
@@ -70,6 +70,11 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         CREATE INDEX review_events_claim ON review_events (claim_id, id);
         """,
+    ),
+    (
+        # The model a server said answered each call: a cached reply is served only to the same model.
+        "003_llm_calls_served_model",
+        "ALTER TABLE llm_calls ADD COLUMN served_model TEXT NOT NULL DEFAULT ''",
     ),
 ]
 
@@ -222,8 +227,10 @@ class Store:
         return CallLog(lookup=self.cached_response, record=self.record_call)
 
     def cached_response(self, request_hash: str) -> dict | None:
+        """The latest reply to this request that the model actually sent and that validated: failed
+        tries and invalid replies are logged with an error and never served again."""
         rows = self.query(
-            "SELECT response, prompt_tokens, completion_tokens, total_tokens FROM llm_calls "
+            "SELECT response, prompt_tokens, completion_tokens, total_tokens, served_model FROM llm_calls "
             "WHERE request_hash = ? AND error = '' AND cached = 0 ORDER BY id DESC LIMIT 1",
             (request_hash,),
         )
@@ -231,19 +238,35 @@ class Store:
             return None
         row = rows[0]
         usage = {k: row[k] for k in ("prompt_tokens", "completion_tokens", "total_tokens")}
-        return {"response": row["response"], "usage": usage}
+        return {"response": row["response"], "usage": usage, "served_model": row["served_model"]}
 
     def record_call(self, rec: CallRecord) -> None:
         with self.transaction() as db:
             db.execute(
                 "INSERT INTO llm_calls (created_at, run_id, claim_id, purpose, model, prompt_id, prompt_version, "
                 "prompt_sha256, request_hash, params, messages, response, prompt_tokens, completion_tokens, "
-                "total_tokens, latency_s, error, cached) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "total_tokens, latency_s, error, cached, served_model) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (utcnow(), rec.run_id, rec.claim_id, rec.purpose, rec.model, rec.prompt.id, rec.prompt.version,
                  rec.prompt.sha256, rec.request_hash, json.dumps(rec.params), json.dumps(rec.messages),
                  rec.response, rec.usage.prompt_tokens, rec.usage.completion_tokens, rec.usage.total_tokens,
-                 rec.usage.latency_s, rec.error, int(rec.cached)),
+                 rec.usage.latency_s, rec.error, int(rec.cached), rec.served_model),
             )
+
+    def last_call_id(self) -> int:
+        return self.query("SELECT COALESCE(MAX(id), 0) AS n FROM llm_calls")[0]["n"]
+
+    def call_usage(self, run_id: str, after_id: int = 0) -> Usage:
+        """What a run cost, from the call log: requests sent to the model (failed tries included) with
+        their tokens and time, and replies answered from the cache (no tokens spent) counted apart."""
+        row = self.query(
+            "SELECT COALESCE(SUM(cached = 0), 0) AS calls, COALESCE(SUM(cached = 1), 0) AS cached_calls, "
+            "COALESCE(SUM(CASE WHEN cached = 0 THEN prompt_tokens END), 0) AS prompt_tokens, "
+            "COALESCE(SUM(CASE WHEN cached = 0 THEN completion_tokens END), 0) AS completion_tokens, "
+            "COALESCE(SUM(CASE WHEN cached = 0 THEN total_tokens END), 0) AS total_tokens, "
+            "COALESCE(SUM(CASE WHEN cached = 0 THEN latency_s END), 0) AS latency_s "
+            "FROM llm_calls WHERE run_id = ? AND id > ?", (run_id, after_id))[0]
+        return Usage(**{**dict(row), "latency_s": round(row["latency_s"], 4)})
 
     def llm_calls(self, run_id: str) -> list[sqlite3.Row]:
         return self.query("SELECT * FROM llm_calls WHERE run_id = ? ORDER BY id", (run_id,))

@@ -13,16 +13,33 @@ import os
 import threading
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Mapping
 
 from .errors import EmbedderMismatch, VectorStoreError
-from .models import Chunk, Sentence, SourceMeta
+from .models import Chunk, Sentence, SourceMeta, Strict
 
 LOCK_FILE = ".write.lock"
 _LOCK_GUARD = threading.Lock()
 _HELD: dict[str, list] = {}  # resolved path -> [thread lock, depth, fd]
 
 META_FIELDS = ("source_id", "title", "url", "publisher", "published", "language", "path", "content_hash")
+CHROMA_BATCH = 1000  # chunks per Chroma `add` (Chroma caps one call); each call commits on its own
+
+
+class StoredSource(Strict):
+    """One source as the library holds it, read back from its chunks' metadata."""
+
+    source_id: str
+    content_hash: str
+    path: str  # the location as it was given to ingest
+    location: str = ""  # documents.source_location at ingest; "" on chunks stored before it was recorded
+    stored: int = 0  # chunks found in the library
+    expected: int | None = None  # chunks it was split into; None on chunks stored before it was recorded
+
+    @property
+    def complete(self) -> bool:
+        """False when an ingest stopped between batches and some of its chunks never arrived."""
+        return self.expected is None or self.stored >= self.expected
 
 
 def _chroma_errors(method):
@@ -114,17 +131,21 @@ class VectorStore:
                     held[2] = None
 
     @_chroma_errors
-    def content_index(self) -> tuple[dict[str, str], dict[str, str]]:
-        """({source id: content hash}, {content hash: source id}) of the whole library, read once."""
-        hash_of: dict[str, str] = {}
-        holder_of: dict[str, str] = {}
+    def stored_sources(self) -> list[StoredSource]:
+        """Every source in the library with its hash, location and how many of its chunks are stored:
+        read once, paged, before an ingest decides what to add, update, redo or skip."""
+        found: dict[str, StoredSource] = {}
         total = self.count()
         for offset in range(0, total, 5000):
             got = self.collection.get(limit=5000, offset=offset, include=["metadatas"])
             for meta in got["metadatas"]:
-                hash_of.setdefault(meta["source_id"], meta["content_hash"])
-                holder_of.setdefault(meta["content_hash"], meta["source_id"])
-        return hash_of, holder_of
+                source = found.get(meta["source_id"])
+                if source is None:
+                    source = found[meta["source_id"]] = StoredSource(
+                        source_id=meta["source_id"], content_hash=meta["content_hash"], path=meta.get("path", ""),
+                        location=meta.get("location", ""), expected=meta.get("chunks"))
+                source.stored += 1
+        return list(found.values())
 
     @_chroma_errors
     def source_hash(self, source_id: str) -> str | None:
@@ -142,14 +163,18 @@ class VectorStore:
         self.collection.delete(where={"source_id": source_id})
 
     @_chroma_errors
-    def add_chunks(self, chunks: list[Chunk], embeddings: list[list[float]]) -> None:
-        for start in range(0, len(chunks), 1000):  # chroma limits one batch
-            part = chunks[start : start + 1000]
+    def add_chunks(self, chunks: list[Chunk], embeddings: list[list[float]],
+                   extra: Mapping[str, dict] | None = None) -> None:
+        """Store chunks in batches; `extra` adds metadata per source id (ingest records each source's
+        location and chunk count on every chunk, so a source cut short by a crash is recognised)."""
+        extra = extra or {}
+        for start in range(0, len(chunks), CHROMA_BATCH):
+            part = chunks[start : start + CHROMA_BATCH]
             self.collection.add(
                 ids=[c.id for c in part],
                 documents=[c.text for c in part],
-                metadatas=[chunk_metadata(c) for c in part],
-                embeddings=embeddings[start : start + 1000],
+                metadatas=[chunk_metadata(c, extra.get(c.source.source_id)) for c in part],
+                embeddings=embeddings[start : start + CHROMA_BATCH],
             )
 
     # --- reading --------------------------------------------------------------------------------------
@@ -220,8 +245,8 @@ def index_text(title: str, text: str) -> str:
     return f"{title}\n{text}" if title else text
 
 
-def chunk_metadata(chunk: Chunk) -> dict:
-    meta = {name: getattr(chunk.source, name) for name in META_FIELDS}
+def chunk_metadata(chunk: Chunk, extra: dict | None = None) -> dict:
+    meta = {name: getattr(chunk.source, name) for name in META_FIELDS} | (extra or {})
     meta.update(
         tags=json.dumps(chunk.source.tags), n=chunk.n, start=chunk.start, end=chunk.end,
         sentences=json.dumps([[s.start, s.end] for s in chunk.sentences]),
