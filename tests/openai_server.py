@@ -28,6 +28,7 @@ class OpenAICompatibleServer:
     def __init__(self, reply: Callable[[dict], Behaviour]):
         self.reply = reply
         self.requests: list[dict] = []
+        self.model: str | None = None  # the model each reply says answered (default: the one requested)
         self.lock = threading.Lock()
         server = self
 
@@ -50,7 +51,7 @@ class OpenAICompatibleServer:
                     self.connection.shutdown(2)
                     return
                 payload = behaviour.raw_body if behaviour.raw_body is not None else json.dumps(
-                    completion(body, behaviour.content)).encode() if behaviour.status == 200 else json.dumps(
+                    completion(body, behaviour.content, server.model)).encode() if behaviour.status == 200 else json.dumps(
                     {"error": {"message": f"status {behaviour.status}", "type": "test"}}).encode()
                 self.send_response(behaviour.status)
                 self.send_header("content-type", "application/json")
@@ -77,10 +78,10 @@ class OpenAICompatibleServer:
         self.httpd.server_close()
 
 
-def completion(request: dict, content: str) -> dict:
+def completion(request: dict, content: str, model: str | None = None) -> dict:
     return {
         "id": "chatcmpl-test", "object": "chat.completion", "created": int(time.time()),
-        "model": request.get("model", "test"),
+        "model": model or request.get("model", "test"),
         "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
         "usage": {"prompt_tokens": 50, "completion_tokens": 10, "total_tokens": 60},
     }

@@ -51,6 +51,10 @@ def run_page(run_id: str) -> None:
     if view.demo_grade:
         st.warning("This run used the bundled demo-grade model (Gemma 3 270M): its claims and verdicts are not "
                    "reliable. Review every verdict with that in mind.", icon="⚠️")
+    if view.run.status == "failed":  # claims of the failed part are missing: the list is not the article's
+        errors = view.run.summary.get("extraction_errors") or ["see `verify show`"]
+        st.error(f"Claim extraction failed for part of this article, so claims are missing ({md(errors[0])}). "
+                 f"Fix the model endpoint, then run: verify run \\-\\-resume {md(run_id)}")
     left, right = st.columns([3, 2], gap="medium")
     with right:
         focus = article_view.select_claim(view, shown, rows)

@@ -13,7 +13,8 @@ VERDICT_COLUMNS = ("SUPPORTED", "REFUTED", "NOT_ENOUGH_INFO", "failed")
 def store_version() -> tuple:
     row = state.store().query(
         "SELECT (SELECT COALESCE(MAX(id), 0) FROM review_events) AS ev, (SELECT COUNT(*) FROM verdicts) AS nv, "
-        "(SELECT COUNT(*) FROM runs) AS nr, (SELECT COUNT(*) FROM runs WHERE status = 'running') AS running")[0]
+        "(SELECT COUNT(*) FROM runs) AS nr, (SELECT COUNT(*) FROM runs WHERE status = 'running') AS running, "
+        "(SELECT COUNT(*) FROM runs WHERE status = 'failed') AS failed")[0]
     return tuple(row)
 
 

@@ -140,7 +140,7 @@ def usage_line(usage: dict) -> str:
             f"cache; tokens sent: {usage.get('prompt_tokens', 0)} prompt / {usage.get('completion_tokens', 0)} completion")
 
 
-def print_summary(outcome, settings: Settings) -> None:outcome, settings: Settings) -> None:
+def print_summary(outcome, settings: Settings) -> None:
     from .show import verdict_counts_line
 
     run = outcome.run

@@ -139,6 +139,14 @@ def number_claims(claims: list[Claim], article: Article, run_id: str) -> list[Cl
     return [c.model_copy(update={"index": i, "id": f"{run_id}-c{i:03d}"}) for i, c in enumerate(claims)]
 
 
+def merge_claims(kept: list[Claim], found: list[Claim], run_id: str) -> list[Claim]:
+    """The claims of a repeated extraction (a resumed run) that are not already stored. Stored claims
+    keep their ids, since verdicts and review decisions point at them; new ones are numbered after."""
+    new = [claim for claim in found if not any(is_duplicate(claim, old) for old in kept)]
+    start = max((claim.index for claim in kept), default=-1) + 1
+    return [c.model_copy(update={"index": start + i, "id": f"{run_id}-c{start + i:03d}"}) for i, c in enumerate(new)]
+
+
 def selection_schema(sentence_ids: list[str]) -> type[Strict]:
     ids = (list[Literal[tuple(sentence_ids)]], ...) if sentence_ids else (list[str], Field(max_length=0))  # type: ignore[valid-type]
     return create_model("SentenceSelection", __base__=Strict, sentence_ids=ids)

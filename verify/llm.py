@@ -247,10 +247,11 @@ class CallRecord:
     params: dict
     response: str
     usage: Usage
-    error: str = ""
+    error: str = ""  # transport error, or "invalid output: ..." for a reply that failed validation
     cached: bool = False
     run_id: str | None = None
     claim_id: str | None = None
+    served_model: str = ""  # the model the server said answered (remote backends)
 
 
 @dataclass
@@ -269,6 +270,13 @@ class StructuredResult:
     attempts: int
 
 
+# (validated value or None, raw reply, usage, validation error)
+Attempt = tuple[BaseModel | None, str, Usage, str]
+
+PROBE_PROMPT = PromptRef(id="identify_model", version="v1",
+                         sha256=hashlib.sha256(b"Reply with the word ok.").hexdigest())
+
+
 @dataclass
 class StructuredLLM:
     chat: BaseChatModel
@@ -276,6 +284,10 @@ class StructuredLLM:
     settings: Settings
     calls: CallLog = field(default_factory=CallLog)
     sleep: Callable[[float], None] = time.sleep
+    _identity: str | None = field(default=None, init=False, repr=False)
+    _served: str | None = field(default=None, init=False, repr=False)
+    _probed: bool = field(default=False, init=False, repr=False)
+    _identity_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def generate(
         self, prompt: Prompt, user: str, schema: type[BaseModel], *, purpose: str,
@@ -288,13 +300,12 @@ class StructuredLLM:
         raw = ""
         error = ""
         for attempt in range(1, self.settings.max_attempts + 1):
-            raw, call_usage = self._call(messages, response_format, prompt.ref, purpose, run_id, claim_id)
+            request = self._request(messages, response_format, prompt.ref, purpose, run_id, claim_id)
+            value, raw, call_usage, error = self._cached(request, schema) or self._fresh(
+                messages, response_format, request, schema)
             usage = usage + call_usage
-            try:
-                value = schema.model_validate_json(raw)
+            if value is not None:
                 return StructuredResult(value=value, raw=raw, usage=usage, attempts=attempt)
-            except ValidationError as exc:
-                error = _short_errors(exc)
             messages = messages + [
                 AIMessage(raw),
                 HumanMessage(
@@ -307,27 +318,99 @@ class StructuredLLM:
             raw_output=raw, attempts=self.settings.max_attempts, usage=usage,
         )
 
-    def _call(self, messages, response_format, prompt_ref, purpose, run_id, claim_id) -> tuple[str, Usage]:
+    def _request(self, messages, response_format, prompt_ref, purpose, run_id, claim_id) -> CallRecord:
+        """The log line every record of this request shares (cached, failed tries, the reply)."""
         dicts = [{"role": m.type, "content": str(m.content)} for m in messages]
         params = {
             "temperature": self.settings.temperature,
             "max_tokens": self.settings.max_output_tokens,
             "response_format": response_format,
         }
-        key = request_hash(self.model_id, dicts, params)
-        # Every log line of this request (cached, failed tries, the reply) shares these fields.
-        request = CallRecord(self.model_id, prompt_ref, purpose, key, dicts, params, response="", usage=Usage(),
-                             run_id=run_id, claim_id=claim_id)
-        if self.settings.use_cache:
-            hit = self.calls.lookup(key)
-            if hit is not None:
-                usage = Usage(**{**hit["usage"], "cached_calls": 1, "calls": 0, "latency_s": 0.0})
-                self.calls.record(replace(request, response=hit["response"], usage=usage, cached=True))
-                return hit["response"], usage
+        key = request_hash(self.cache_identity, dicts, params)
+        return CallRecord(self.model_id, prompt_ref, purpose, key, dicts, params, response="", usage=Usage(),
+                          run_id=run_id, claim_id=claim_id)
+
+    def _cached(self, request: CallRecord, schema: type[BaseModel]) -> Attempt | None:
+        """A cached reply, only if it validates and the same model made it. A reply that failed
+        validation is never served (stores written before this rule cached every reply), so a resumed
+        run asks the model again instead of replaying the same bad answer."""
+        if not self.settings.use_cache:
+            return None
+        hit = self.calls.lookup(request.request_hash)
+        if hit is None or not self._same_model(hit.get("served_model", ""), request.run_id):
+            return None
+        value, error = _validate(schema, hit["response"])
+        if value is None:
+            return None
+        usage = Usage(**{**hit["usage"], "cached_calls": 1, "calls": 0, "latency_s": 0.0})
+        self.calls.record(replace(request, response=hit["response"], usage=usage, cached=True,
+                                  served_model=hit.get("served_model", "")))
+        return value, hit["response"], usage, ""
+
+    def _fresh(self, messages, response_format, request: CallRecord, schema: type[BaseModel]) -> Attempt:
+        """Ask the model; the reply is logged with its validation error, if any (the store serves
+        only replies logged without an error from its cache)."""
         message, usage = self._invoke_with_retries(messages, response_format, request)
-        text = _content_text(message)
-        self.calls.record(replace(request, response=text, usage=usage))
-        return text, usage
+        served = self._learn_served_model(message)
+        raw = _content_text(message)
+        value, error = _validate(schema, raw)
+        self.calls.record(replace(request, response=raw, usage=usage, served_model=served,
+                                  error=f"invalid output: {error}" if error else ""))
+        return value, raw, usage, error
+
+    # --- which model answers ---------------------------------------------------------------------
+
+    @property
+    def cache_identity(self) -> str:
+        """What the reply cache keys on: a local GGUF file by its content hash (a renamed or replaced
+        file is told apart); a server by model name and base URL (the model it reports is checked
+        on every cache hit, see _same_model)."""
+        if self._identity is None:
+            path = getattr(self.chat, "model_path", None)
+            if isinstance(self.chat, LlamaCppChat) and path:
+                self._identity = f"local:sha256:{file_sha256(Path(path), self.settings.cache_dir)}"
+            else:
+                self._identity = self.model_id
+        return self._identity
+
+    def _same_model(self, served_then: str, run_id: str | None) -> bool:
+        if not _reports_model(self.chat):
+            return True  # local files are identified by content in the key; test fakes by name
+        served_now = self._served_model_now(run_id)
+        return served_now is not None and served_then == served_now
+
+    def _served_model_now(self, run_id: str | None) -> str | None:
+        """The model the server says answers now: learned from the last reply, else asked once with a
+        one-token completion (logged like any call). None if the server could not be asked."""
+        with self._identity_lock:
+            if self._served is None and not self._probed:
+                self._probed = True
+                self._served = self._probe_served_model(run_id)
+            return self._served
+
+    def _probe_served_model(self, run_id: str | None) -> str | None:
+        messages = [HumanMessage("Reply with the word ok.")]
+        dicts = [{"role": "human", "content": str(messages[0].content)}]
+        record = CallRecord(self.model_id, PROBE_PROMPT, "identify_model", request_hash(self.cache_identity, dicts, {}),
+                            dicts, {"max_tokens": 1}, response="", usage=Usage(), run_id=run_id)
+        started = time.perf_counter()
+        try:
+            message = self.chat.invoke(messages, max_tokens=1)
+        except Exception as exc:  # noqa: BLE001 - no cache hits then; the real calls report the fault
+            usage = Usage(calls=1, latency_s=round(time.perf_counter() - started, 4))
+            self.calls.record(replace(record, usage=usage, error=f"{type(exc).__name__}: {exc}"))
+            return None
+        served = _served_model_of(message)
+        usage = _usage_of(message, started)
+        self.calls.record(replace(record, response=_content_text(message), usage=usage, served_model=served))
+        return served
+
+    def _learn_served_model(self, message: BaseMessage) -> str:
+        served = _served_model_of(message) if _reports_model(self.chat) else ""
+        if served:
+            with self._identity_lock:
+                self._served = served
+        return served
 
     def _invoke_with_retries(self, messages, response_format, request: CallRecord) -> tuple[BaseMessage, Usage]:
         """Transport faults (timeouts, 429, 5xx, dropped connections) are retried by tenacity with
@@ -343,12 +426,7 @@ class StructuredLLM:
                 failures.append(failed)
                 self.calls.record(replace(request, usage=failed, error=f"{type(exc).__name__}: {exc}"))
                 raise
-            meta = getattr(message, "usage_metadata", None) or {}
-            return message, Usage(
-                prompt_tokens=meta.get("input_tokens", 0), completion_tokens=meta.get("output_tokens", 0),
-                total_tokens=meta.get("total_tokens", 0), latency_s=round(time.perf_counter() - started, 4),
-                calls=1,
-            )
+            return message, _usage_of(message, started)
 
         retrying = Retrying(
             stop=stop_after_attempt(max(1, self.settings.max_attempts) + 2),  # a little more patience
@@ -388,6 +466,69 @@ def _causes(exc: BaseException):
         seen.add(id(exc))
         yield exc
         exc = exc.__cause__ or exc.__context__
+
+
+def _validate(schema: type[BaseModel], raw: str) -> tuple[BaseModel | None, str]:
+    try:
+        return schema.model_validate_json(raw), ""
+    except ValidationError as exc:
+        return None, _short_errors(exc)
+
+
+def _usage_of(message: BaseMessage, started: float) -> Usage:
+    meta = getattr(message, "usage_metadata", None) or {}
+    return Usage(
+        prompt_tokens=meta.get("input_tokens", 0), completion_tokens=meta.get("output_tokens", 0),
+        total_tokens=meta.get("total_tokens", 0), latency_s=round(time.perf_counter() - started, 4), calls=1,
+    )
+
+
+def _reports_model(chat: BaseChatModel) -> bool:
+    """OpenAI-compatible servers name the model that answered in every reply."""
+    try:
+        from langchain_openai.chat_models.base import BaseChatOpenAI
+    except ImportError:  # pragma: no cover - a hard dependency
+        return False
+    return isinstance(chat, BaseChatOpenAI)
+
+
+def _served_model_of(message: BaseMessage) -> str:
+    return str((getattr(message, "response_metadata", None) or {}).get("model_name") or "")
+
+
+def file_sha256(path: Path, cache_dir: Path) -> str:
+    """SHA-256 of a (large) model file, remembered by path, size and modification time in
+    cache_dir/file-sha256.json so a 1 GB GGUF is read once, not on every run."""
+    stat = path.stat()
+    memo_path = cache_dir / "file-sha256.json"
+    key = str(path.resolve())
+    stamp = {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+    memo = _read_json(memo_path)
+    known = memo.get(key)
+    if isinstance(known, dict) and {k: known.get(k) for k in stamp} == stamp and known.get("sha256"):
+        return known["sha256"]
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    memo = _read_json(memo_path)  # another process may have added files meanwhile
+    memo[key] = {**stamp, "sha256": digest.hexdigest()}
+    try:
+        memo_path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = memo_path.with_name(f"{memo_path.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(memo, indent=1), encoding="utf-8")
+        tmp.replace(memo_path)
+    except OSError as exc:  # a read-only cache only costs hashing again next time
+        log.warning("could not remember the model hash in %s: %s", memo_path, exc)
+    return digest.hexdigest()
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def request_hash(model_id: str, messages: list[dict], params: dict) -> str:

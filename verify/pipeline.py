@@ -1,6 +1,7 @@
 """The run: ingest sources, extract claims, retrieve evidence, judge, store. Nothing is lost on failure:
 each claim's evidence and verdict are committed together as soon as it is judged, and a resumed run
-judges only the claims that have no verdict yet (cached LLM replies make re-runs cheap)."""
+judges only the claims that have no ok verdict yet (cached LLM replies make re-runs cheap). A run
+whose claim extraction failed is stored as `failed`, never as a finished run with no claims."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from .config import Settings
 from .documents import load_document
 from .embed import build_embedder
 from .errors import VerifyError
-from .extract import extract_claims, select_claims
+from .extract import extract_claims, merge_claims, select_claims
 from .ingest import IngestReport, ingest
 from .judge import judge_claim
 from .llm import StructuredLLM, build_chat_model
@@ -57,6 +58,11 @@ class RunOutcome:
         for verdict in self.verdicts.values():
             counts[verdict.label.value if verdict.label else "failed"] += 1
         return counts
+
+
+def extraction_summary(failures: list[str]) -> dict:
+    """What the run summary says about extraction: how many windows failed and why (the latest try)."""
+    return {"extraction_failures": len(failures), "extraction_errors": failures}
 
 
 def new_run_id() -> str:
@@ -116,17 +122,21 @@ class Pipeline:
         run = Run(id=new_run_id(), article_id=article.id, created_at=utcnow(), status="running",
                   settings=self.run_settings())
         self.store.create_run(run)
-        outcome = self.extract_and_judge(run, article)
+        outcome = self.extract_and_judge(run, article, kept=[])
         outcome.ingest = report
         return outcome
 
-    def extract_and_judge(self, run: Run, article: Article) -> RunOutcome:
-        extraction = self.extract(run, article)
-        outcome = self.judge_all(run, article, extraction.claims)
+    def extract_and_judge(self, run: Run, article: Article, kept: list[Claim]) -> RunOutcome:
+        """Extract (again, on resume: `kept` claims stay as they are), judge what has no ok verdict.
+        A window whose extraction failed makes the run `failed` (claims from the other windows are
+        still judged); `--resume` extracts again."""
+        first_call = self.store.last_call_id()
+        extraction = self.extract(run, article, kept)
+        outcome = self.judge_all(run, article, kept + extraction.claims)
         outcome.extraction_failures = extraction.failures
-        return self.finish(outcome, extraction.usage)
+        return self.finish(outcome, first_call)
 
-    def extract(self, run: Run, article: Article):
+    def extract(self, run: Run, article: Article, kept: list[Claim]):
         self.progress.start("extract", None)
         extract = select_claims if self.settings.extractive else extract_claims
         extraction = extract(article, self.llm, self.extract_prompt, run.id,
@@ -134,12 +144,16 @@ class Pipeline:
         self.progress.advance("extract")
         for failure in extraction.failures:
             self.progress.note(f"[extraction failed] {failure}")
+        extraction.claims = merge_claims(kept, extraction.claims, run.id)
         self.store.save_claims(extraction.claims)
+        # Said at once, so a run killed while judging still shows its extraction failed.
+        self.store.finish_run(run.id, "running", {**run.summary, **extraction_summary(extraction.failures)})
         return extraction
 
     def resume(self, run_id: str) -> RunOutcome:
-        """Judge the claims of a run that have no ok verdict; a run killed before its claims were
-        stored is extracted again (finished extraction calls come from the cache)."""
+        """Judge the claims of a run that have no ok verdict. A run whose extraction failed, or that
+        was killed before its claims were stored, is extracted again: claims already stored keep
+        their ids, new ones are added, and windows that succeeded before come from the cache."""
         run = self.store.get_run(run_id)
         current = self.run_settings()
         for name in ("model", "embedder", "judge_prompt", "top_k"):
@@ -149,10 +163,11 @@ class Pipeline:
                                    f"remaining claims are judged with the new setting")
         article = self.store.get_article(run.article_id)
         claims = self.store.get_claims(run_id)
-        if not claims and run.status != "done":
-            return self.extract_and_judge(run, article)
-        outcome = self.judge_all(run, article, claims)
-        return self.finish(outcome, Usage())
+        self.store.finish_run(run_id, "running", run.summary)
+        if run.summary.get("extraction_failures") or (not claims and run.status != "done"):
+            return self.extract_and_judge(run, article, kept=claims)
+        first_call = self.store.last_call_id()
+        return self.finish(self.judge_all(run, article, claims), first_call)
 
     def judge_all(self, run: Run, article: Article, claims: list[Claim]) -> RunOutcome:
         done = {cid: v for cid, v in self.store.get_verdicts(run.id).items() if v.status == "ok"}
@@ -178,19 +193,21 @@ class Pipeline:
                 self.progress.advance("judge")
         return RunOutcome(run=run, article=article, claims=claims, verdicts=verdicts, ingest=None)
 
-    def finish(self, outcome: RunOutcome, extraction_usage: Usage) -> RunOutcome:
-        usage = extraction_usage
-        for verdict in outcome.verdicts.values():
-            usage = usage + verdict.usage
+    def finish(self, outcome: RunOutcome, first_call: int) -> RunOutcome:
+        """Store the summary. Usage comes from the call log: what was sent to the model (failed tries
+        included) and what the cache answered, for the whole run and for this invocation."""
+        failures = outcome.extraction_failures
         summary = {
+            **outcome.run.summary,
             "claims": len(outcome.claims),
             "flagged_spans": sum(1 for c in outcome.claims if c.flagged),
             "verdicts": outcome.counts,
-            "extraction_failures": len(outcome.extraction_failures) + outcome.run.summary.get("extraction_failures", 0),
-            "usage": usage.model_dump(),
+            **extraction_summary(failures),
+            "usage": self.store.call_usage(outcome.run.id).model_dump(),
+            "usage_this_invocation": self.store.call_usage(outcome.run.id, after_id=first_call).model_dump(),
             "demo_grade_model": self.settings.is_local and self.settings.model == "local",
         }
-        self.store.finish_run(outcome.run.id, "done", summary)
+        self.store.finish_run(outcome.run.id, "failed" if failures else "done", summary)
         outcome.run = self.store.get_run(outcome.run.id)
         return outcome
 
