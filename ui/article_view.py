@@ -8,7 +8,9 @@ import streamlit as st
 from ui import render, state
 from ui.state import Row, RunView
 
-FOCUS_KEY = "claim_select"
+FOCUS_KEY = "focus_claim"  # the open claim's id: what the selector, Previous/Next and decisions move
+SELECT_KEY = "claim_select"  # the selector widget, set from FOCUS_KEY on every run
+REFOCUS_KEY = "filters_changed"
 STATE_TEXT = {"unreviewed": "unreviewed", "approved": "approved", "rejected": "rejected",
               "needs_evidence": "needs evidence"}
 
@@ -25,28 +27,63 @@ def marks(view: RunView, by_id: dict[str, Row], focus: str | None) -> list[rende
     return out
 
 
-def option_label(row: Row, text: str) -> str:
-    short = text if len(text) <= 90 else text[:87] + "..."
-    return f"#{row.number} · {render.label_text(row.current)} · {STATE_TEXT[row.state]} · {short}"
+def option_label(number: int, text: str) -> str:
+    """The selector's text for a claim. It must never change while the page is open: the browser sends
+    the chosen option back as this text, so a label that changed under it (say "unreviewed" becoming
+    "approved" after another reviewer's decision) would no longer match and the selector would jump to
+    another claim. Number and claim text are fixed; the claim's state is shown in the panel instead."""
+    short = text if len(text) <= 100 else text[:97] + "..."
+    return f"#{number} · {short}"
+
+
+def filters_changed() -> None:
+    # Called by the filter widgets: only the reviewer's own filter change may move the focus away.
+    st.session_state[REFOCUS_KEY] = True
+
+
+def focused_claim(shown: list[Row], all_rows: list[Row]) -> str | None:
+    """The open claim: kept in the session and the URL (?claim=), moved only by the reviewer (selector,
+    Previous/Next, a filter change, a decision). Another reviewer's decision that makes it leave the
+    filtered list does not close it."""
+    ids = {row.claim_id for row in all_rows}
+    focus = st.session_state.get(FOCUS_KEY)
+    if focus not in ids:
+        focus = st.query_params.get("claim")
+    refocus = st.session_state.pop(REFOCUS_KEY, False)
+    if shown and (focus not in ids or (refocus and focus not in {row.claim_id for row in shown})):
+        order = [row.claim_id for row in shown]
+        focus = state.next_unreviewed(order, "", {row.claim_id: row.state for row in shown}) or order[0]
+    return focus if focus in ids else None
+
+
+def pick(options: list[str]) -> None:
+    chosen = st.session_state.get(SELECT_KEY)
+    if chosen in options:  # anything else is a stale browser value: keep the open claim
+        st.session_state[FOCUS_KEY] = chosen
 
 
 def select_claim(view: RunView, shown: list[Row], all_rows: list[Row]) -> str | None:
-    """The focused claim id. Its value lives under FOCUS_KEY so a decision callback can move the
-    focus (to the next unreviewed claim) before the selector is drawn."""
-    if not shown:
+    """Draw the claim selector and return the focused claim id. The options are claim ids (their text
+    comes from format_func), so an option's identity never changes; the focus lives under FOCUS_KEY so
+    a decision callback can move it (to the next unreviewed claim) before the selector is drawn."""
+    focus = focused_claim(shown, all_rows)
+    if focus is None:
         st.info("No claim matches the filters.")
         return None
-    order = [row.claim_id for row in shown]
-    current = st.session_state.get(FOCUS_KEY)
-    if current not in order:
-        states = {row.claim_id: row.state for row in shown}
-        st.session_state[FOCUS_KEY] = state.next_unreviewed(order, "", states) or order[0]
-    texts = {claim.id: claim.text for claim in view.claims}
     by_id = {row.claim_id: row for row in all_rows}
-    chosen = st.selectbox(f"Claim ({len(shown)} shown of {len(all_rows)})", order, key=FOCUS_KEY,
-                          format_func=lambda cid: option_label(by_id[cid], texts[cid]))
-    step_buttons(order, chosen)
-    return chosen
+    listed = {row.claim_id for row in shown}
+    options = [row.claim_id for row in all_rows if row.claim_id in listed or row.claim_id == focus]
+    st.session_state[FOCUS_KEY] = st.session_state[SELECT_KEY] = focus
+    if st.query_params.get("claim") != focus:
+        st.query_params["claim"] = focus
+    texts = {claim.id: claim.text for claim in view.claims}
+    st.selectbox(f"Claim ({len(shown)} shown of {len(all_rows)})", options, key=SELECT_KEY, on_change=pick,
+                 args=(options,), format_func=lambda cid: option_label(by_id[cid].number, texts[cid]))
+    if focus not in listed:
+        st.caption(f"Claim #{by_id[focus].number} no longer matches the filters (it is "
+                   f"{STATE_TEXT[by_id[focus].state]} now); it stays open until you pick another claim.")
+    step_buttons(options, focus)
+    return focus
 
 
 def step_buttons(order: list[str], chosen: str) -> None:

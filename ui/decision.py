@@ -1,11 +1,13 @@
 """Decision form: approve, reject with the corrected label, needs more evidence, undo; and the
 concurrent-edit conflict flow.
 
-Decisions are written from button callbacks, which Streamlit runs before the script reruns. The
-`expected` event id is the claim's last event when this reviewer opened the claim (kept in the
-session while the claim stays focused, so reruns caused by filling in the form do not refresh it):
-if someone else decided meanwhile, review.decide raises ReviewConflict and nothing is written until
-the reviewer confirms (force=True) or keeps the other decision.
+Decisions are written from button callbacks, which Streamlit runs before the script reruns. Each
+button carries the claim id its form was drawn for and the `expected` event id: the claim's last event
+when this reviewer opened the claim (kept in the session while the claim stays focused, so reruns
+caused by filling in the form do not refresh it). The decision is written on that claim only; if
+someone else changed it meanwhile, review.decide raises ReviewConflict and nothing is written until
+the reviewer confirms (force=True) or keeps the other decision. Undoing another reviewer's decision
+asks first.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from verify.review import Decision, ReviewConflict, decide
 ACTIONS = {"Approve": "approve", "Reject": "reject", "Needs more evidence": "needs_evidence"}
 LABELS = [label.value for label in Label]
 REVIEWER_KEY = "reviewer"
+UNDO_KEY = "confirm_undo_of"  # the claim and decision an undo is waiting to be confirmed for
 
 
 def reviewer() -> str:
@@ -35,6 +38,7 @@ def expected_event(claim_id: str, decision: Decision) -> int | None:
     if st.session_state.get("seen_claim") != claim_id or claim_id not in seen:
         seen[claim_id] = decision.last_event_id
         st.session_state["seen_claim"] = claim_id
+        st.session_state.pop(UNDO_KEY, None)  # an unconfirmed undo is dropped once the reviewer moves on
     return seen[claim_id]
 
 
@@ -81,7 +85,20 @@ def advance(run_id: str, claim_id: str, order: list[str]) -> None:
 
 
 def undo(run_id: str, claim_id: str, expected: int | None, order: list[str]) -> None:
+    st.session_state.pop(UNDO_KEY, None)
     submit(run_id, claim_id, expected, order, pending={"action": "undo", "label": None, "note": ""})
+
+
+def ask_undo(claim_id: str, decision: dict) -> None:
+    st.session_state[UNDO_KEY] = {"claim_id": claim_id, "decision": decision}
+
+
+def cancel_undo() -> None:
+    st.session_state.pop(UNDO_KEY, None)
+
+
+def mine(decision: Decision) -> bool:
+    return (decision.reviewer or "").strip().casefold() == reviewer().casefold()
 
 
 def keep_theirs(claim_id: str, latest_id: int) -> None:
@@ -124,6 +141,11 @@ def render_form(view: RunView, row: Row, decision: Decision, order: list[str]) -
         st.info("Enter your name under **Reviewer** in the sidebar to record decisions.")
     cid = row.claim_id
     expected = expected_event(cid, decision)
+    render_changed_since_opened(decision, expected)
+    pending_undo = st.session_state.get(UNDO_KEY)
+    if pending_undo and pending_undo["claim_id"] == cid:
+        render_undo_confirm(view.run.id, row, pending_undo["decision"], expected, order)
+        return
     # Approving a failed verdict would approve nothing: the reviewer must set a label or ask for evidence.
     actions = [a for a in ACTIONS if row.machine in LABELS or a != "Approve"]
     choice = st.radio("Decision", actions, horizontal=True, key=f"act_{cid}")
@@ -131,9 +153,47 @@ def render_form(view: RunView, row: Row, decision: Decision, order: list[str]) -
         options = [label for label in LABELS if label != row.machine]
         st.selectbox("Corrected label", options, key=f"label_{cid}", format_func=render.label_text)
     st.text_input("Note (optional)", key=f"note_{cid}", placeholder="why, or what evidence is missing")
+    render_deciding(view, row)
     left, right = st.columns([3, 2])
     left.button("Submit decision", type="primary", key=f"submit_{cid}", disabled=not name, on_click=submit,
                 args=(view.run.id, cid, expected, order), width="stretch", shortcut="Ctrl+Enter")
-    if decision.state != "unreviewed":
+    if decision.state == "unreviewed":
+        return
+    if mine(decision):
         right.button("Undo last decision", key=f"undo_{cid}", disabled=not name, on_click=undo,
                      args=(view.run.id, cid, expected, order), width="stretch")
+    else:  # someone else's decision is undone only after a confirm step that names them
+        right.button("Undo last decision", key=f"undo_{cid}", disabled=not name, on_click=ask_undo,
+                     args=(cid, undo_summary(decision)), width="stretch")
+
+
+def render_deciding(view: RunView, row: Row) -> None:
+    """Which claim the Submit button decides, right above it: the form never hides what it is for."""
+    text = view.claim(row.claim_id).text
+    short = text if len(text) <= 160 else text[:157] + "..."
+    st.markdown(f"Deciding claim **#{row.number}**: {md(short)}")
+
+
+def render_changed_since_opened(decision: Decision, expected: int | None) -> None:
+    """Say it when another reviewer changed the open claim: the badge alone changes quietly."""
+    if decision.last_event_id == expected or not decision.history:
+        return
+    latest = decision.history[-1]
+    after = render.label_text(latest.label_after) if latest.label_after else "no label"
+    st.warning(f"**{md(latest.reviewer)}** changed this claim after you opened it: "
+               f"{md(latest.action.replace('_', ' '))} ({md(after)}). If your decision differs, you will be asked "
+               "to confirm before it replaces theirs.", icon="⚠️")
+
+
+def undo_summary(decision: Decision) -> dict:
+    return {"reviewer": decision.reviewer, "state": decision.state, "label": decision.label}
+
+
+def render_undo_confirm(run_id: str, row: Row, undone: dict, expected: int | None, order: list[str]) -> None:
+    what = undone["state"].replace("_", " ") + (f", {render.label_text(undone['label'])}" if undone["label"] else "")
+    st.warning(f"Undo **{md(undone['reviewer'])}**'s decision on claim #{row.number} ({md(what)})? "
+               "It is their decision, not yours.", icon="⚠️")
+    left, right = st.columns(2)
+    left.button(f"Undo {md(undone['reviewer'])}'s decision", type="primary", key="confirm_undo", on_click=undo,
+                args=(run_id, row.claim_id, expected, order), width="stretch")
+    right.button("Cancel", key="cancel_undo", on_click=cancel_undo, width="stretch")

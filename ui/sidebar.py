@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ui import render
+from ui.article_view import filters_changed
 from ui.decision import REVIEWER_KEY
 from ui.state import Row, matches
 
@@ -28,11 +29,14 @@ def render_filters(rows: list[Row]) -> list[Row]:
     """Draw the filter widgets and return the rows that pass them (article order)."""
     side = st.sidebar
     side.markdown("**Filters**")
-    verdicts = side.multiselect("Machine verdict", VERDICT_CHOICES, key="f_verdict", format_func=render.label_text)
+    changed = {"on_change": filters_changed}  # the reviewer's own filter change may move the open claim
+    verdicts = side.multiselect("Machine verdict", VERDICT_CHOICES, key="f_verdict", format_func=render.label_text,
+                                **changed)
     states = side.multiselect("Review state", STATE_CHOICES, key="f_state",
-                              format_func=lambda s: s.replace("_", " "))
-    low = side.checkbox("Only confidence below threshold", key="f_low")
-    threshold = side.slider("Confidence threshold", 0.0, 1.0, 0.6, 0.05, key="f_threshold", disabled=not low)
+                              format_func=lambda s: s.replace("_", " "), **changed)
+    low = side.checkbox("Only confidence below threshold", key="f_low", **changed)
+    threshold = side.slider("Confidence threshold", 0.0, 1.0, 0.6, 0.05, key="f_threshold", disabled=not low,
+                            **changed)
     below = threshold if low else None
     return [row for row in rows if matches(row, verdicts, states, below)]
 

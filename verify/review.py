@@ -4,9 +4,11 @@ Actions: approve (the machine verdict stands), reject (with the corrected label)
 undo (reverts the latest decision still in force) and reopen (back to unreviewed). Events are never
 updated or deleted; the current decision of a claim is derived by replaying its events.
 
-Two reviewers cannot silently overwrite each other: a decision carries the id of the last event the
-reviewer saw (`expected_last_event`), and if another event was written since, ReviewConflict is
-raised so the second reviewer can look again and confirm.
+Two reviewers cannot silently overwrite each other: a decision carries the claim id and the id of the
+last event of that claim the reviewer saw (`expected_last_event`), both fixed when the decision form was
+shown. If another event was written since, ReviewConflict is raised so the second reviewer can look
+again and confirm, unless both made the same decision (same action and label), which is simply recorded.
+An event is only ever written on the claim the form was shown for.
 """
 
 from __future__ import annotations
@@ -61,8 +63,11 @@ class Decision(Strict):
         return self.state in ("approved", "rejected")
 
 
+DECIDED: dict[str, State] = {"approve": "approved", "reject": "rejected", "needs_evidence": "needs_evidence"}
+
+
 def _state_of(event: ReviewEvent) -> State:
-    return {"approve": "approved", "reject": "rejected", "needs_evidence": "needs_evidence"}.get(event.action, "unreviewed")
+    return DECIDED.get(event.action, "unreviewed")
 
 
 def replay(claim_id: str, events: list[ReviewEvent]) -> Decision:
@@ -106,37 +111,29 @@ def decide(
     machine_verdict: Verdict | None, corrected_label: Label | str | None = None, note: str = "",
     expected_last_event: int | None = None, force: bool = False,
 ) -> ReviewEvent:
-    """Append one decision event, atomically checking nobody else decided in between."""
+    """Append one decision event on `claim_id`, atomically checking nobody else decided in between."""
     reviewer = reviewer.strip()
     if not reviewer:
         raise VerifyError("a reviewer name is required")
     if action == "reject" and not corrected_label:
         raise VerifyError("rejecting a verdict needs the corrected label")
     corrected = Label(corrected_label).value if corrected_label else None
+    machine = machine_verdict.label.value if machine_verdict and machine_verdict.label else None
     with store.transaction() as db:
+        _check_claim(db, run_id, claim_id, expected_last_event)
         rows = db.execute("SELECT * FROM review_events WHERE claim_id = ? ORDER BY id", (claim_id,)).fetchall()
         events = [ReviewEvent(**dict(r)) for r in rows]
         current = replay(claim_id, events)
-        if not force and current.last_event_id != expected_last_event:
+        after = _label_after(action, events, machine, corrected)
+        changed = current.last_event_id != expected_last_event
+        if changed and not force and not _same_decision(current, action, after):
             latest = events[-1]
             raise ReviewConflict(
                 f"{latest.reviewer} changed this claim ({latest.action}, {latest.created_at}) after you opened it; "
                 "review their decision and confirm to override it",
                 latest,
             )
-        machine = machine_verdict.label.value if machine_verdict and machine_verdict.label else None
         before = current.label if current.state != "unreviewed" else machine
-        if action == "approve":
-            after = machine
-        elif action == "reject":
-            after = corrected
-        elif action == "needs_evidence":
-            after = None
-        elif action == "undo":
-            after_decision = replay(claim_id, events + [_probe(claim_id, run_id)])
-            after = after_decision.label if after_decision.state != "unreviewed" else machine
-        else:  # reopen
-            after = machine
         cursor = db.execute(
             "INSERT INTO review_events (run_id, claim_id, reviewer, action, label_before, label_after, note, "
             "created_at, previous_event_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -144,6 +141,39 @@ def decide(
         )
         row = db.execute("SELECT * FROM review_events WHERE id = ?", (cursor.lastrowid,)).fetchone()
     return ReviewEvent(**dict(row))
+
+
+def _check_claim(db, run_id: str, claim_id: str, expected_last_event: int | None) -> None:
+    """Refuse a decision whose claim is not in the run, or whose form saw an event of another claim:
+    a decision is written on the claim its form was shown for, never on a neighbour."""
+    row = db.execute("SELECT run_id FROM claims WHERE id = ?", (claim_id,)).fetchone()
+    if row is None or row["run_id"] != run_id:
+        raise VerifyError(f"claim {claim_id} is not part of run {run_id}; reopen the run and decide again")
+    if expected_last_event is not None:
+        seen = db.execute("SELECT claim_id FROM review_events WHERE id = ?", (expected_last_event,)).fetchone()
+        if seen is None or seen["claim_id"] != claim_id:
+            raise VerifyError(f"this decision form was not shown for claim {claim_id}; "
+                              "reopen the claim and decide again")
+
+
+def _label_after(action: Action, events: list[ReviewEvent], machine: str | None, corrected: str | None) -> str | None:
+    """The claim's effective label once `action` is applied to the claim's `events`."""
+    if action == "approve":
+        return machine
+    if action == "reject":
+        return corrected
+    if action == "needs_evidence":
+        return None
+    if action == "undo" and events:
+        first = events[0]
+        undone = replay(first.claim_id, events + [_probe(first.claim_id, first.run_id)])
+        return undone.label if undone.state != "unreviewed" else machine
+    return machine  # reopen, or undo with nothing to undo
+
+
+def _same_decision(current: Decision, action: Action, after: str | None) -> bool:
+    """Two reviewers reaching the same decision (same action, same label) agree: nothing to resolve."""
+    return action in DECIDED and current.state == DECIDED[action] and current.label == after
 
 
 def _probe(claim_id: str, run_id: str) -> ReviewEvent:

@@ -19,7 +19,8 @@ from pathlib import Path
 import pytest
 
 from tests.ui.conftest import hostile_run
-from verify.review import decisions
+from verify.review import decide as write_decision
+from verify.review import decisions, events_for
 
 pytestmark = pytest.mark.browser
 
@@ -143,3 +144,70 @@ def test_review_in_a_real_browser(server):
     assert dialogs == [] and injected == 0
     assert focused_in_view  # the article scrolled to the claim that opened
     assert seeded.claims[0].text in report and seeded.claims[1].text in report
+
+
+def open_as(browser, url: str, run_id: str, name: str):
+    """A separate browser context (its own Streamlit session) on the run page, with a reviewer name."""
+    from playwright.sync_api import expect
+
+    page = browser.new_context(viewport={"width": 1500, "height": 1500}).new_page()
+    page.set_default_timeout(30_000)
+    page.goto(f"{url}/?run={run_id}")
+    expect(page.get_by_role("button", name="Submit decision")).to_be_visible()
+    settle(page)
+    reviewer = page.get_by_role("textbox", name="Reviewer")
+    reviewer.fill(name)
+    reviewer.press("Enter")
+    expect(page.get_by_role("button", name="Submit decision")).to_be_enabled()
+    settle(page)
+    return page
+
+
+def test_a_decision_never_lands_on_a_claim_the_reviewer_did_not_open(server):
+    """Issue 10: A decides the claim B has open; B rejects it with a label and a note and submits.
+    B's decision is written on B's claim (after the conflict panel) and on no other claim."""
+    from playwright.sync_api import expect, sync_playwright
+
+    url, seeded = server
+    store, run_id = seeded.store, seeded.run.id
+    first, second = seeded.claims[0].id, seeded.claims[1].id
+    # A third reviewer already rejected claim #1, so both pages open claim #2 (the first unreviewed one).
+    write_decision(store, run_id=run_id, claim_id=first, reviewer="Chloé", action="reject",
+                   machine_verdict=seeded.verdicts[first], corrected_label="REFUTED")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        alice, bob = open_as(browser, url, run_id, "Alice"), open_as(browser, url, run_id, "Bob")
+        for page in (alice, bob):
+            expect(page.get_by_text("Claim #2", exact=True)).to_be_visible()
+
+        alice.get_by_role("button", name="Submit decision").click()  # A approves claim #2
+        expect(alice.get_by_text("Recorded: approve")).to_be_visible()
+
+        bob.get_by_role("radiogroup", name="Decision").get_by_text("Reject", exact=True).click()
+        settle(bob)
+        bob.get_by_label("Corrected label").click()  # machine said REFUTED: SUPPORTED is offered
+        bob.get_by_role("option", name="SUPPORTED").click()
+        settle(bob)
+        note = bob.get_by_role("textbox", name="Note (optional)")
+        note.fill("Kyiv denied it")
+        note.press("Tab")  # commit the text: the third interaction
+        settle(bob)
+        bob.screenshot(path=str(ARTIFACTS / "two-reviewers-before-submit.png"))
+        bob.get_by_role("button", name="Submit decision").click()
+        settle(bob)
+        bob.screenshot(path=str(ARTIFACTS / "two-reviewers-after-submit.png"))
+        bobs = [(e.claim_id, e.action) for e in events_for(store, run_id=run_id) if e.reviewer == "Bob"]
+        assert all(claim_id == second for claim_id, _ in bobs), f"Bob's decision landed on another claim: {bobs}"
+        if not bobs:  # the conflict panel: Bob sees Alice's decision and confirms his own
+            expect(bob.get_by_text("Changed by someone else")).to_be_visible()
+            expect(bob.get_by_text("Alice", exact=False).first).to_be_visible()
+            bob.get_by_role("button", name="Override with my decision").click()
+            expect(bob.get_by_text("Recorded: reject")).to_be_visible()
+        browser.close()
+
+    events = events_for(store, run_id=run_id)
+    by_claim = {cid: [(e.reviewer, e.action, e.label_after, e.note) for e in events if e.claim_id == cid]
+                for cid in {e.claim_id for e in events}}
+    assert by_claim == {first: [("Chloé", "reject", "REFUTED", "")],
+                        second: [("Alice", "approve", "REFUTED", ""), ("Bob", "reject", "SUPPORTED", "Kyiv denied it")]}
+    assert decisions(store, run_id)[first].state == "rejected"  # the third reviewer's rejection still stands
