@@ -37,6 +37,7 @@ def render_claim(view: RunView, row: Row, decision: Decision) -> None:
         render_failure(verdict)
     else:
         render_verdict(verdict)
+    render_injection(verdict)
     evidence = state.load_evidence(state.db_path(), claim.id, view.version)
     render_citations(verdict, evidence)
     render_other_passages(verdict, evidence)
@@ -55,6 +56,17 @@ def render_verdict(verdict: Verdict) -> None:
                 f"model {md(verdict.model)} · prompt {md(verdict.prompt.id)}/{md(verdict.prompt.version)}")
     if verdict.rationale:
         st.markdown(f"> {md(verdict.rationale)}")
+
+
+def render_injection(verdict: Verdict) -> None:
+    """Evidence that gives orders to the model (possible prompt injection, verify/injection.py): an error
+    when the verdict cites it or its passage, a warning when it was only shown to the model."""
+    if not verdict.evidence_flags:
+        return
+    lines = "\n".join(f"- {md(flag.describe())}" for flag in verdict.evidence_flags)
+    notice = st.error if verdict.suspicious_citations else st.warning
+    notice(f"**Possible prompt injection:** a source shown to the model gives it orders; check this verdict "
+           f"against the sources by hand.\n\n{lines}", icon="⚠️")
 
 
 def render_citations(verdict: Verdict, evidence: list[Evidence]) -> None:

@@ -14,6 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 
 from .config import DEMO_GRADE_WARNING, Settings
 from .errors import VerifyError
+from .terminal import line, plain
 
 app = typer.Typer(
     help="verify: extract check-worthy claims from an article, retrieve evidence from a source library, "
@@ -61,16 +62,16 @@ class RichProgress:
                 self.progress.advance(self.tasks[stage], n)
 
     def note(self, message: str) -> None:
-        self.progress.console.print(f"[yellow]{message}[/yellow]", markup=True, highlight=False)
+        self.progress.console.print(plain(message, "yellow"), highlight=False)
 
 
 def progress_bar() -> Progress:
-    return Progress(SpinnerColumn(), TextColumn("{task.description:<9}"), BarColumn(), MofNCompleteColumn(),
+    return Progress(SpinnerColumn(), TextColumn("{task.description:<9}", markup=False), BarColumn(), MofNCompleteColumn(),
                     TimeElapsedColumn(), console=err, transient=False)
 
 
 def fail(exc: Exception) -> None:
-    err.print(f"[bold red]error:[/bold red] {exc}", highlight=False)
+    err.print(line(("error:", "bold red"), f" {exc}"), highlight=False)
     raise typer.Exit(code=2)
 
 
@@ -144,9 +145,9 @@ def print_summary(outcome, settings: Settings) -> None:
     from .show import verdict_counts_line
 
     run = outcome.run
-    console.print(f"\n[bold]Run {run.id}[/bold] on '{outcome.article.title}' ({outcome.article.language})")
+    console.print(line("\n", (f"Run {run.id}", "bold"), f" on '{outcome.article.title}' ({outcome.article.language})"))
     if outcome.ingest is not None:
-        console.print(f"Sources: {outcome.ingest.summary()}")
+        console.print(plain(f"Sources: {outcome.ingest.summary()}"))
     flagged = run.summary.get("flagged_spans", 0)
     console.print(f"Claims found: {len(outcome.claims)}" + (f" ({flagged} with an unlocated span, flagged)" if flagged else ""))
     if outcome.extraction_failures:
@@ -154,16 +155,20 @@ def print_summary(outcome, settings: Settings) -> None:
 
         console.print(Text(f"Claim extraction failed for {len(outcome.extraction_failures)} part(s) of the article: "
                            "claims there are missing.", style="bold red"))
-    console.print("Verdicts: " + verdict_counts_line(outcome.counts))
+    console.print(line("Verdicts: ", verdict_counts_line(outcome.counts)))
     if outcome.counts.get("failed"):
-        console.print(f"[yellow]{outcome.counts['failed']} verdict(s) failed; raw outputs are stored "
-                      f"(see `verify show {run.id}`).[/yellow]")
+        console.print(plain(f"{outcome.counts['failed']} verdict(s) failed; raw outputs are stored "
+                            f"(see `verify show {run.id}`).", "yellow"))
+    suspicious = sum(bool(v.suspicious_citations) for v in outcome.verdicts.values())
+    if suspicious:
+        console.print(plain(f"{suspicious} verdict(s) cite a source that gives orders to the model (possible prompt "
+                            f"injection); check them by hand (see `verify show {run.id}`).", "bold red"))
     console.print(usage_line(run.summary.get("usage_this_invocation") or run.summary.get("usage", {})))
-    console.print(f"Stored in {settings.db_path.resolve()} (vector store {settings.vectorstore.resolve()})")
-    console.print(f"Next: [cyan]verify show {run.id}[/cyan] | review: [cyan]verify ui[/cyan] | "
-                  f"report: [cyan]verify report {run.id} --format md -o report.md[/cyan]")
+    console.print(plain(f"Stored in {settings.db_path.resolve()} (vector store {settings.vectorstore.resolve()})"))
+    console.print(line("Next: ", (f"verify show {run.id}", "cyan"), " | review: ", ("verify ui", "cyan"), " | report: ",
+                       (f"verify report {run.id} --format md -o report.md", "cyan")))
     if run.summary.get("demo_grade_model"):
-        console.print(f"[bold yellow]Demo-grade model:[/bold yellow] {DEMO_GRADE_WARNING}")
+        console.print(line(("Demo-grade model:", "bold yellow"), f" {DEMO_GRADE_WARNING}"))
 
 
 @app.command()
@@ -224,10 +229,11 @@ def ingest(
     except VerifyError as exc:
         fail(exc)
     for location, reason in report.failed:
-        err.print(f"[yellow]skipped[/yellow] {reason if location in reason else f'{location}: {reason}'}", highlight=False)
+        err.print(line(("skipped", "yellow"), " " + (reason if location in reason else f"{location}: {reason}")),
+                  highlight=False)
     for location, holder in report.duplicates:
-        err.print(f"[yellow]duplicate[/yellow] {location}: same text as source '{holder}'", highlight=False)
-    console.print(f"{report.summary()}. Library: {vstore.count()} chunks in {settings.vectorstore}/{settings.collection}")
+        err.print(line(("duplicate", "yellow"), f" {location}: same text as source '{holder}'"), highlight=False)
+    console.print(plain(f"{report.summary()}. Library: {vstore.count()} chunks in {settings.vectorstore}/{settings.collection}"))
     if report.failed and not (report.added or report.replaced or report.unchanged):
         raise typer.Exit(code=1)
 
@@ -248,7 +254,7 @@ def ui_command(
     cmd = [sys.executable, "-m", "streamlit", "run", str(app_path), "--server.address", address,
            "--server.port", str(port), "--server.headless", "true", "--server.fileWatcherType", "none",
            "--browser.gatherUsageStats", "false"]
-    console.print(f"Review dashboard: http://{address}:{port}  (store {db_path}; Ctrl+C stops it)", highlight=False)
+    console.print(plain(f"Review dashboard: http://{address}:{port}  (store {db_path}; Ctrl+C stops it)"), highlight=False)
     sys.stdout.flush()
     # exec, not a child process: Ctrl+C and a kill of this pid reach the server itself.
     os.execve(sys.executable, cmd, env)
@@ -328,7 +334,7 @@ def eval_command(
         fail(exc)
     console.print(console_summary(results), markup=False, highlight=False)
     for path in write_outputs(results, out, markdown):
-        console.print(f"wrote {path}")
+        console.print(plain(f"wrote {path}"))
 
 
 def main() -> None:  # pragma: no cover

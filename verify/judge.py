@@ -14,9 +14,11 @@ from typing import Literal
 
 from pydantic import Field, create_model, model_validator
 
+from .delimiters import neutralise
 from .errors import LLMCallError, LLMOutputError
+from .injection import find_instructions
 from .llm import StructuredLLM
-from .models import Citation, Claim, Evidence, Label, Sentence, Strict, Usage, Verdict
+from .models import Citation, Claim, Evidence, EvidenceFlag, Label, Sentence, Strict, Usage, Verdict
 from .prompts import Prompt
 
 
@@ -52,8 +54,8 @@ def render_evidence(evidence: list[Evidence], numbered: list[NumberedSentence]) 
 
 
 def _flat(text: str) -> str:
-    # One sentence per line, and no way for a source to close our delimiters early.
-    return " ".join(text.split()).replace("</passage>", "</ passage>").replace("</evidence>", "</ evidence>")
+    # One sentence per line, and no way for a source to open or close our delimiters.
+    return neutralise(" ".join(text.split()))
 
 
 def _attr(text: str) -> str:
@@ -109,13 +111,31 @@ def judge_claim(claim: Claim, evidence: list[Evidence], llm: StructuredLLM, prom
                               grammar=local_grammar(schema, bool(by_id)))
     except LLMOutputError as exc:
         return Verdict(**base, status="error", label=None, error=str(exc), raw_output=exc.raw_output,
-                       usage=exc.usage or Usage())
+                       usage=exc.usage or Usage(), evidence_flags=flag_evidence(numbered, []))
     except LLMCallError as exc:
-        return Verdict(**base, status="error", label=None, error=str(exc), usage=exc.usage or Usage())
+        return Verdict(**base, status="error", label=None, error=str(exc), usage=exc.usage or Usage(),
+                       evidence_flags=flag_evidence(numbered, []))
     reply = result.value
     citations = [to_citation(by_id[sid]) for sid in dict.fromkeys(reply.citations)]
     return Verdict(**base, status="ok", label=reply.label, rationale=reply.rationale.strip(),
-                   confidence=reply.confidence, citations=citations, usage=result.usage, raw_output=result.raw)
+                   confidence=reply.confidence, citations=citations, usage=result.usage, raw_output=result.raw,
+                   evidence_flags=flag_evidence(numbered, citations))
+
+
+def flag_evidence(numbered: list[NumberedSentence], citations: list[Citation]) -> list[EvidenceFlag]:
+    """Every sentence shown to the model that reads as an instruction to it, marked by how the verdict
+    relies on it: cited itself, in a cited passage, or not cited."""
+    cited_sentences = {(c.chunk_id, c.sentence_index) for c in citations}
+    cited_chunks = {c.chunk_id for c in citations}
+    flags = []
+    for ns in numbered:
+        chunk_id, index = ns.evidence.chunk.id, ns.sentence.index
+        cited = ("sentence" if (chunk_id, index) in cited_sentences else
+                 "passage" if chunk_id in cited_chunks else "no")
+        flags += [EvidenceFlag(chunk_id=chunk_id, source_id=ns.evidence.chunk.source.source_id, sentence_index=index,
+                               text=ns.sentence.text, phrase=found.phrase, reason=found.reason, cited=cited)
+                  for found in find_instructions(ns.sentence.text)]
+    return flags
 
 
 def to_citation(ns: NumberedSentence) -> Citation:

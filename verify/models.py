@@ -133,6 +133,26 @@ class Citation(Strict):
     end: int
 
 
+class EvidenceFlag(Strict):
+    """A sentence shown to the judge that gives orders to the model (possible prompt injection).
+    Stored on the verdict so the dashboard and the reports warn whoever relies on it."""
+
+    chunk_id: str
+    source_id: str
+    sentence_index: int = Field(description="Index of the sentence within its chunk, from 0.")
+    text: str = Field(description="The whole sentence, verbatim from the source.")
+    phrase: str = Field(description="The words that read as an instruction, e.g. 'IGNORE ALL PREVIOUS INSTRUCTIONS'.")
+    reason: str = Field(description="Why it was flagged, e.g. 'tells the model to ignore its instructions'.")
+    cited: Literal["sentence", "passage", "no"] = Field(
+        description="sentence: the verdict cites this sentence; passage: it cites another sentence of the same "
+        "passage; no: the sentence was shown to the model but nothing of its passage is cited.")
+
+    def describe(self) -> str:
+        """One line for people: what the source says and how it touches the verdict."""
+        where = {"sentence": "the cited sentence", "passage": "the cited passage", "no": "uncited evidence"}[self.cited]
+        return f"{self.source_id}: {where} {self.reason}: “{self.phrase}”"
+
+
 class Usage(Strict):
     prompt_tokens: int = 0
     completion_tokens: int = 0
@@ -173,6 +193,12 @@ class Verdict(Strict):
     error: str = ""
     raw_output: str = ""  # kept for failed verdicts (and ok ones, for audit)
     created_at: str = Field(default_factory=utcnow)
+    evidence_flags: list[EvidenceFlag] = Field(default_factory=list)  # instructions to the model in the evidence
+
+    @property
+    def suspicious_citations(self) -> list[EvidenceFlag]:
+        """Flags on what the verdict cites: the cited sentence itself or its passage gives orders to the model."""
+        return [flag for flag in self.evidence_flags if flag.cited != "no"]
 
     @model_validator(mode="after")
     def _label_matches_status(self) -> "Verdict":

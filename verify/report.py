@@ -131,10 +131,11 @@ def _machine(verdict: Verdict | None) -> MachineVerdict:
     prompt = f"{verdict.prompt.id}/{verdict.prompt.version}"
     if verdict.status == "error":  # never invent a label for a failed verdict
         return MachineVerdict(status="error", error=verdict.error or "the model gave no valid verdict",
-                              model=verdict.model, prompt=prompt, created_at=verdict.created_at)
+                              model=verdict.model, prompt=prompt, created_at=verdict.created_at,
+                              evidence_flags=verdict.evidence_flags)
     return MachineVerdict(status="ok", label=verdict.label, confidence=verdict.confidence,
                           rationale=verdict.rationale, model=verdict.model, prompt=prompt,
-                          created_at=verdict.created_at)
+                          created_at=verdict.created_at, evidence_flags=verdict.evidence_flags)
 
 
 class SentenceFinder:
@@ -260,3 +261,4 @@ def _prompts(store: Store, run: Run, verdicts: dict[str, Verdict]) -> list[Promp
         key = (row["prompt_id"], row["prompt_version"])
         found[key] = found.get(key) or row["prompt_sha256"]
     return [PromptVersion(id=i, version=v, sha256=h) for (i, v), h in sorted(found.items())]
+        injection_flagged=sum(bool(v.suspicious_citations) for v in verdicts.values()),

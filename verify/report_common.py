@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from .report_model import CitationRef, ClaimEntry, MachineVerdict, Report, ReviewDecision
+from .report_model import CitationRef, ClaimEntry, Header, MachineVerdict, Report, ReviewDecision
 
 # A symbol and a word for every label: colour is never the only signal (colour-blind readers, B/W print).
 LABEL_TEXT = {
@@ -92,6 +92,18 @@ def source_line(title: str, publisher: str, published: str) -> str:
 
 def citation_source(cite: CitationRef) -> str:
     return source_line(cite.title or cite.source_id, cite.publisher, cite.published)
+
+
+INJECTION_TITLE = "Possible prompt injection"
+INJECTION_ADVICE = "a source shown to the model gives it orders; check this verdict against the sources by hand"
+
+
+def injection_note(h: Header) -> str:
+    """The header's warning when verdicts of the run cite a source that gives orders to the model."""
+    if not h.injection_flagged:
+        return ""
+    return (f"{h.injection_flagged} verdict(s) cite a source, or a passage of one, that gives orders to the model; "
+            f"check them against the sources by hand.")
 
 
 def options_notes(report: Report) -> list[str]:

@@ -19,6 +19,7 @@ COLUMNS = [
     "machine_status", "machine_label", "machine_confidence", "machine_rationale", "machine_error", "model",
     "prompt", "review_state", "review_label", "reviewer", "reviewed_at", "review_note",
     "citation_number", "cited_sentence", "source_id", "source_title", "publisher", "published", "source_url",
+    "evidence_warnings",
 ]
 _TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
 BOM = "\ufeff"
@@ -34,8 +35,9 @@ def rows(report: Report) -> list[list[str]]:
     out = []
     for claim in report.claims:
         base = _claim_cells(claim)
+        warnings = " | ".join(flag.describe() for flag in claim.machine.evidence_flags)  # possible prompt injection
         for cite in claim.citations or [None]:
-            out.append([neutralise(v) for v in base + _citation_cells(cite)])
+            out.append([neutralise(v) for v in base + _citation_cells(cite) + [warnings]])
     return out
 
 

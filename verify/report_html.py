@@ -12,8 +12,9 @@ from functools import lru_cache
 
 from jinja2 import Environment, StrictUndefined
 
-from .report_common import (CLAIM_STATUS, LABEL_SYMBOL, NO_LABEL, STATE_TEXT, citation_source, final_label, fmt_time, label_text,
-                            machine_line, options_notes, safe_url, source_line)
+from .report_common import (CLAIM_STATUS, INJECTION_ADVICE, INJECTION_TITLE, LABEL_SYMBOL, NO_LABEL, STATE_TEXT, citation_source,
+                            final_label, fmt_time, injection_note, label_text, machine_line, options_notes, safe_url,
+                            source_line)
 from .report_html_style import CSS
 from .report_model import Report
 
@@ -32,6 +33,7 @@ TEMPLATE = """<!DOCTYPE html>
   <p class="kicker">verify · citation report</p>
   <h1>{{ h.article_title }}</h1>
   {% if h.warning %}<div class="warning" role="alert"><strong>⚠ Demo-grade model.</strong> {{ h.warning }}</div>{% endif %}
+  {% if h.injection_flagged %}<div class="warning" role="alert"><strong>⚠ {{ injection_title }}.</strong> {{ injection_note(h) }}</div>{% endif %}
   <dl class="meta">
     <dt>Article</dt><dd>{% if safe_url(h.article_url) %}<a href="{{ safe_url(h.article_url) }}">{{ h.article_url }}</a>{% else %}<code>{{ h.article_source }}</code>{% endif %} <span class="muted">({{ h.article_language }})</span></dd>
     <dt>Run</dt><dd><code>{{ h.run_id }}</code> · {{ h.run_status }} · started {{ fmt_time(h.run_date) }}</dd>
@@ -77,6 +79,8 @@ TEMPLATE = """<!DOCTYPE html>
         {% if c.machine.error %}<dt>Error</dt><dd class="error">{{ c.machine.error }}</dd>{% endif %}
         {% if c.machine.model %}<dt>Model</dt><dd><code>{{ c.machine.model }}</code></dd><dt>Prompt</dt><dd><code>{{ c.machine.prompt }}</code></dd>{% endif %}
       </dl>
+      {% if c.machine.evidence_flags %}<div class="warning injection" role="alert"><strong>⚠ {{ injection_title }}:</strong> {{ injection_advice }}.
+        <ul>{% for f in c.machine.evidence_flags %}<li>{{ f.describe() }}</li>{% endfor %}</ul></div>{% endif %}
     </section>
     <section class="review"><h3>Reviewer decision</h3>
       <p><span class="state s-{{ c.review.state }}">{{ states[c.review.state] }}</span>{% if c.review.label %} <span class="arrow">→</span> <span class="badge v-{{ c.review.label }}">{{ symbol.get(c.review.label, "") }} {{ c.review.label }}</span>{% endif %}</p>
@@ -116,7 +120,8 @@ def _template():
     env = Environment(autoescape=True, undefined=StrictUndefined, trim_blocks=False, keep_trailing_newline=True)
     env.globals.update(symbol=LABEL_SYMBOL, no_label=NO_LABEL, claim_status=CLAIM_STATUS, states=STATE_TEXT, fmt_time=fmt_time, safe_url=safe_url,
                        machine_line=machine_line, final_label=final_label,
-                       label_text=label_text, citation_source=citation_source, source_line=source_line)
+                       label_text=label_text, citation_source=citation_source, source_line=source_line,
+                       injection_title=INJECTION_TITLE, injection_advice=INJECTION_ADVICE, injection_note=injection_note)
     return env.from_string(TEMPLATE)
 
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import re
 
-from .report_common import (CLAIM_STATUS, LABEL_SYMBOL, NO_LABEL, STATE_TEXT, citation_source, final_label, fmt_time, machine_line,
-                            options_notes, review_line, safe_url, source_line)
+from .report_common import (CLAIM_STATUS, INJECTION_ADVICE, INJECTION_TITLE, LABEL_SYMBOL, NO_LABEL, STATE_TEXT, citation_source,
+                            final_label, fmt_time, injection_note, machine_line, options_notes, review_line, safe_url,
+                            source_line)
 from .report_model import ClaimEntry, Header, Report, SourceEntry
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")
@@ -33,6 +34,8 @@ def render_markdown(report: Report) -> str:
     lines: list[str] = [f"# Citation report: {md(report.header.article_title)}", ""]
     if report.header.warning:
         lines += [f"> **⚠ Demo-grade model.** {md(report.header.warning)}", ""]
+    if report.header.injection_flagged:
+        lines += [f"> **⚠ {INJECTION_TITLE}.** {md(injection_note(report.header))}", ""]
     lines += _header_table(report.header, report)
     for claim in report.claims:
         lines += ["", "---", ""] + _claim(claim)
@@ -95,6 +98,9 @@ def _claim(c: ClaimEntry) -> list[str]:
         lines.append(f"- **Rationale:** {md(m.rationale)}")
     if m.error:
         lines.append(f"- **Error:** {md(m.error)}")
+    if m.evidence_flags:
+        lines.append(f"- **⚠ {INJECTION_TITLE}:** {md(INJECTION_ADVICE)}.")
+        lines += [f"  - {md(flag.describe())}" for flag in m.evidence_flags]
     lines += ["", "**Citations**", ""]
     lines += [f"- [{x.number}] “{md(x.text)}” — {md(citation_source(x))}" + (f". {link(x.url)}" if x.url else "")
               for x in c.citations] or ["- none"]

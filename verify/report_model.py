@@ -14,7 +14,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from .models import Label, Span, Strict
+from .models import EvidenceFlag, Label, Span, Strict
 
 SCHEMA_VERSION = "1"
 SCHEMA_PATH = Path(__file__).resolve().parent / "schemas" / "report.schema.json"
@@ -101,6 +101,8 @@ class Header(Strict):
     sources_cited: int
     claims_total: int
     claims_shown: int
+    injection_flagged: int = Field(0, description="Verdicts of the run whose cited sentence or passage gives orders "
+                                   "to the model (possible prompt injection).")
 
 
 class CitationRef(Strict):
@@ -127,6 +129,9 @@ class MachineVerdict(Strict):
     model: str = ""
     prompt: str = Field("", description="id/version of the judge prompt.")
     created_at: str = ""
+    evidence_flags: list[EvidenceFlag] = Field(
+        default_factory=list, description="Evidence sentences shown to the model that give it orders (possible prompt "
+        "injection). A verdict whose cited sentence or passage is flagged should be checked by hand.")
 
 
 class ReviewDecision(Strict):
