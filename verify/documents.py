@@ -240,8 +240,10 @@ def source_location(location: str) -> str:
     path, whichever folder it was named from; anything else (an in-memory document) keeps its name."""
     if is_url(location):
         return urldefrag(location).url
-    path = Path(location)
-    return str(path.resolve()) if path.exists() else location
+    try:
+        return str(Path(location).resolve(strict=True))
+    except (OSError, RuntimeError):  # not a file here (an eval pool item), or a symlink loop
+        return location
 
 
 def _title_from(text: str, location: str, limit: int = 90) -> str:
