@@ -5,6 +5,7 @@ from typer.testing import CliRunner
 
 from tests.conftest import SEED_SOURCES
 from verify.cli import app
+from verify.store import Store
 
 runner = CliRunner()
 README = Path(__file__).resolve().parent.parent / "README.md"
@@ -30,7 +31,8 @@ def test_runs_and_show_list_claims_verdicts_and_citations(seeded_run):
     assert "SUPPORTED" in shown.output and "REFUTED" in shown.output
 
 
-def test_unknown_run_is_a_clear_error():
+def test_unknown_run_is_a_clear_error(tmp_path):
+    Store(tmp_path / "verify.db").close()  # the store exists (VERIFY_DB), the run does not
     result = runner.invoke(app, ["show", "r-nope"])
     assert result.exit_code == 2 and "no run 'r-nope'" in result.output and "verify runs" in result.output
 

@@ -37,7 +37,24 @@ CollectionOpt = typer.Option(None, "--collection", help="Chroma collection name 
 
 
 def settings_from(**flags) -> Settings:
-    return Settings.from_env(**{k: v for k, v in flags.items() if v is not None})
+    """Settings from VERIFY_* and the flags; a malformed value stops here with an `error:` line."""
+    try:
+        return Settings.from_env(**{k: v for k, v in flags.items() if v is not None})
+    except VerifyError as exc:
+        fail(exc)
+
+
+def open_for_reading(db: Optional[Path]):
+    """The store for a reading command: it must exist, it is never created, migrated-in-place only if old."""
+    from .store import Store
+
+    return Store(settings_from(db_path=db).db_path, read_only=True)
+
+
+def warn_unreadable(store) -> None:
+    """Stored rows that could not be read were left out or shown as failed: say which."""
+    for problem in store.problems:
+        err.print(line(("warning:", "bold yellow"), f" {problem}"), highlight=False)
 
 
 class RichProgress:
@@ -175,13 +192,13 @@ def print_summary(outcome, settings: Settings) -> None:
 def runs(db: Optional[Path] = DbOpt) -> None:
     """List runs, newest first."""
     from .show import runs_table
-    from .store import Store
 
     try:
-        store = Store(settings_from(db_path=db).db_path)
+        store = open_for_reading(db)
         console.print(runs_table(store))
     except VerifyError as exc:
         fail(exc)
+    warn_unreadable(store)
 
 
 @app.command()
@@ -192,13 +209,13 @@ def show(
 ) -> None:
     """Show a run's claims with spans, verdicts and citations."""
     from .show import render_run
-    from .store import Store
 
     try:
-        store = Store(settings_from(db_path=db).db_path)
+        store = open_for_reading(db)
         render_run(console, store, run_id, show_evidence=evidence)
     except VerifyError as exc:
         fail(exc)
+    warn_unreadable(store)
 
 
 @app.command()
@@ -215,9 +232,12 @@ def ingest(
 
     settings = settings_from(embedder=embedder, vectorstore=vectorstore, collection=collection)
     try:
+        emb = build_embedder(settings.embedder)  # a spec that cannot be built must not stamp a collection
         opener = VectorStore.rebuild if rebuild else VectorStore
         vstore = opener(settings.vectorstore, settings.collection, settings.embedder)
-        emb = build_embedder(settings.embedder)
+        if vstore.moved_aside:
+            err.print(plain(f"The broken vector store files were moved to {vstore.moved_aside}; delete that "
+                            "folder once the rebuilt library works.", "yellow"), highlight=False)
         with progress_bar() as bar:
             task = bar.add_task("ingest", total=None)
 
@@ -278,26 +298,48 @@ def report(
     db: Optional[Path] = DbOpt,
 ) -> None:
     """Export a run's citation report: claims, verdicts, reviewer decisions, numbered citations, bibliography."""
-    from .report import FORMATS, render_report
-    from .store import Store
+    from .report import FORMATS, render_report, write_report
 
     fmt = (fmt or REPORT_SUFFIXES.get(output.suffix.lower() if output else "", "md")).lower()
     if fmt not in FORMATS:
         fail(VerifyError(f"unknown report format {fmt!r}: use one of {', '.join(FORMATS)}"))
     try:
-        store = Store(settings_from(db_path=db).db_path)
+        store = open_for_reading(db)
         data = render_report(store, run_id, fmt, only_reviewed=only_reviewed, only_approved=only_approved,
                              include_rejected=include_rejected, bom=bom, organization=organization,
                              publish_url=publish_url)
     except VerifyError as exc:
         fail(exc)
+    warn_unreadable(store)
     if output is None:
+        to_stdout(data)
+        return
+    try:
+        write_report(output, data)
+    except VerifyError as exc:
+        fail(exc)
+    err.print(plain(f"Wrote {fmt} report of run {run_id} to {output} ({len(data):,} bytes)"), highlight=False)
+
+
+def to_stdout(data: bytes) -> None:
+    """A report on standard output: a reader that stops early (`| head`) is not an error; a full disk is."""
+    from .report import write_error
+
+    try:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
-        return
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_bytes(data)
-    err.print(f"Wrote {fmt} report of run {run_id} to {output} ({len(data):,} bytes)", highlight=False)
+    except OSError as exc:
+        _detach_stdout()  # else Python fails again flushing it at exit, with a traceback-like message
+        if isinstance(exc, BrokenPipeError):
+            raise typer.Exit(code=0) from None
+        fail(VerifyError(write_error("standard output", exc)))
+
+
+def _detach_stdout() -> None:
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # not a real file (a test runner's buffer)
+        pass
 
 
 @app.command("eval")

@@ -7,9 +7,14 @@ in a few bulk queries, so a 500-claim report builds in well under a second.
 
 from __future__ import annotations
 
+import errno
 import json
+import os
+import secrets
+import stat
 from bisect import bisect_right
 from collections import Counter
+from pathlib import Path
 
 from .config import DEMO_GRADE_WARNING
 from .errors import VerifyError
@@ -68,6 +73,60 @@ def render(report: Report, fmt: str, *, bom: bool = False, organization: str = "
         items = report_claimreview.claim_reviews(report, organization=organization, publish_url=publish_url)
         return (script_safe_json(items) + "\n").encode("utf-8")
     raise VerifyError(f"unknown report format {fmt!r}: use one of {', '.join(FORMATS)}")
+
+
+def write_report(path: Path, data: bytes) -> None:
+    """Write a report file whole or not at all: the bytes go to a temporary file in the same folder,
+    which then replaces the target, so a full disk or a crash never leaves a truncated report over an
+    earlier one. Device files and pipes (/dev/stdout, a FIFO) are written directly: never replaced."""
+    target = Path(os.path.realpath(path))
+    existed = target.is_file()
+    try:
+        if target.is_dir():
+            raise VerifyError(f"{path} is a folder: give a file name, e.g. -o {Path(path) / 'report.md'}")
+        if target.exists() and not existed:
+            with open(target, "wb", buffering=0) as device:
+                _write_all(device.fileno(), data)
+            return
+        target.parent.mkdir(parents=True, exist_ok=True)
+        _replace(target, data)
+    except OSError as exc:
+        raise VerifyError(write_error(str(path), exc, kept=existed)) from exc
+
+
+def _replace(target: Path, data: bytes) -> None:
+    temp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the umask applies, as to any new file
+    try:
+        try:
+            _write_all(fd, data)
+            os.fsync(fd)  # on disk before the rename makes it the report
+        finally:
+            os.close(fd)
+        if target.is_file():  # a report someone made world-readable (or private) stays so
+            os.chmod(temp, stat.S_IMODE(target.stat().st_mode))
+        os.replace(temp, target)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def write_error(where: str, exc: OSError, kept: bool = False) -> str:
+    """One line saying why a report could not be written and what to do."""
+    earlier = f"; the earlier {where} is unchanged" if kept else ""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return f"no space left on the disk to write {where}: free some space or write elsewhere with -o{earlier}"
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return f"cannot write {where}: {exc.strerror.lower()}; choose another file with -o{earlier}"
+    if exc.errno in (errno.ENOTDIR, errno.EEXIST):
+        return f"cannot write {where}: part of that path is a file, not a folder"
+    return f"cannot write {where}: {exc.strerror or exc}{earlier}"
 
 
 def script_safe_json(value) -> str:
@@ -175,14 +234,19 @@ class SourceLibrary:
 
     @classmethod
     def load(cls, store: Store, run_id: str) -> "SourceLibrary":
-        rows = store.query("SELECT e.claim_id, e.chunk_id, e.data FROM evidence e JOIN claims c ON c.id = e.claim_id "
-                           "WHERE c.run_id = ?", (run_id,))
+        rows = store.query("SELECT e.claim_id, e.rank, e.chunk_id, e.data FROM evidence e JOIN claims c "
+                           "ON c.id = e.claim_id WHERE c.run_id = ?", (run_id,))
         by_chunk: dict[str, SourceMeta] = {}
         by_source: dict[str, SourceMeta] = {}
         pairs = set()
         for row in rows:
             if row["chunk_id"] not in by_chunk:
-                meta = SourceMeta.model_validate(json.loads(row["data"])["chunk"]["source"])
+                try:
+                    meta = SourceMeta.model_validate(json.loads(row["data"])["chunk"]["source"])
+                except (ValueError, KeyError, TypeError) as exc:  # one damaged row: name it, report the rest
+                    store.note_unreadable("evidence", f"{row['claim_id']}:{row['rank']}", exc,
+                                          "its source is left out of the bibliography")
+                    continue
                 by_chunk[row["chunk_id"]] = meta
                 by_source.setdefault(meta.source_id, meta)
             pairs.add((row["claim_id"], by_chunk[row["chunk_id"]].source_id))

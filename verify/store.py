@@ -8,7 +8,6 @@ transaction.
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import threading
 from contextlib import contextmanager
@@ -17,7 +16,11 @@ from typing import Iterator
 
 from .errors import StoreError
 from .llm import CallLog, CallRecord
-from .models import Article, Claim, Evidence, Run, Usage, Verdict, utcnow
+from .models import Article, Claim, Evidence, PromptRef, Run, Usage, Verdict, utcnow
+
+# PRAGMA application_id of every store this version creates: a file without it is adopted only if an
+# older verify made it (recognised by its schema_migrations table), never a foreign SQLite database.
+APPLICATION_ID = int.from_bytes(b"VRFY", "big")
 
 MIGRATIONS: list[tuple[str, str]] = [
     (
@@ -80,36 +83,76 @@ MIGRATIONS: list[tuple[str, str]] = [
 
 
 class Store:
-    def __init__(self, path: Path | str, timeout_s: float | None = None):
+    """The store at `path`. Writing commands create and migrate it; `read_only=True` (runs, show,
+    report) needs an existing store, opens it with SQLite's mode=ro and never writes to it."""
+
+    def __init__(self, path: Path | str, timeout_s: float | None = None, *, read_only: bool = False):
         self.path = Path(path)
+        self.read_only = read_only
+        self.problems: list[str] = []  # stored rows that could not be read, named; the CLI prints them
         if timeout_s is None:  # how long to wait for another process's write lock (VERIFY_DB_TIMEOUT)
-            timeout_s = float(os.environ.get("VERIFY_DB_TIMEOUT") or 30.0)
-        if self.path.parent and not self.path.parent.exists():
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            from .config import Settings
+
+            timeout_s = Settings.from_env().db_timeout_s
         self._lock = threading.RLock()
+        if read_only and not self.path.is_file():  # a typo in --db must not create an empty store
+            raise StoreError(f"no store at {self.path}: check --db or VERIFY_DB (`verify run` creates the store)")
         try:
-            self.db = sqlite3.connect(str(self.path), timeout=timeout_s, check_same_thread=False,
-                                      isolation_level=None)
-            self.db.row_factory = sqlite3.Row
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA foreign_keys=ON")
-            self.db.execute(f"PRAGMA busy_timeout={int(timeout_s * 1000)}")
-            self.migrate()
+            self.db = self._connect(timeout_s)
+            self._check_owner()  # before anything is written, even the journal mode
+            if not read_only:
+                self.db.execute("PRAGMA journal_mode=WAL")
+                self.migrate()
+            elif self._pending_migrations():  # an older verify's store: upgrade it once, then read
+                self.db.close()
+                Store(self.path, timeout_s).close()
+                self.db = self._connect(timeout_s)
         except sqlite3.DatabaseError as exc:
             raise StoreError(_explain(exc, self.path)) from exc
 
+    def _connect(self, timeout_s: float) -> sqlite3.Connection:
+        if self.read_only:
+            db = _open_read_only(self.path, timeout_s)
+        else:
+            if self.path.parent and not self.path.parent.exists():
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            db = sqlite3.connect(str(self.path), timeout=timeout_s, check_same_thread=False, isolation_level=None)
+        db.row_factory = sqlite3.Row
+        db.execute("PRAGMA foreign_keys=ON")
+        db.execute(f"PRAGMA busy_timeout={int(timeout_s * 1000)}")
+        return db
+
     # --- schema ---------------------------------------------------------------------------------
+
+    def _check_owner(self) -> None:
+        """Refuse an SQLite file some other program made: adding our tables to it would corrupt its data."""
+        if self.db.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID:
+            return
+        tables = {row[0] for row in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if not tables and not self.read_only:
+            return  # a new (or empty) file: ours to set up
+        if not tables:
+            raise StoreError(f"{self.path} is an empty file, not a verify store: check --db or VERIFY_DB")
+        if "schema_migrations" in tables and {"runs", "claims"} <= tables:
+            names = {row[0] for row in self.db.execute("SELECT name FROM schema_migrations")}
+            if MIGRATIONS[0][0] in names:
+                return  # written by a verify from before the marker; migrate() stamps it
+        raise StoreError(
+            f"{self.path} is an SQLite database that verify did not create (tables: {', '.join(sorted(tables)[:5])}); "
+            "it was left untouched: choose another --db or VERIFY_DB"
+        )
+
+    def _pending_migrations(self) -> list[str]:
+        done = {row[0] for row in self.db.execute("SELECT name FROM schema_migrations")}
+        _refuse_newer(done, self.path)
+        return [name for name, _ in MIGRATIONS if name not in done]
 
     def migrate(self) -> list[str]:
         with self.transaction() as db:
             db.execute("CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+            db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             done = {row["name"] for row in db.execute("SELECT name FROM schema_migrations")}
-            known = {name for name, _ in MIGRATIONS}
-            unknown = done - known
-            if unknown:
-                raise StoreError(
-                    f"{self.path} was written by a newer verify (migrations {sorted(unknown)}); upgrade verify"
-                )
+            _refuse_newer(done, self.path)
             applied = []
             for name, sql in MIGRATIONS:
                 if name in done:
@@ -178,10 +221,30 @@ class Store:
         rows = self.query("SELECT * FROM runs WHERE id = ?", (run_id,))
         if not rows:
             raise StoreError(f"no run {run_id!r} in {self.path}: `verify runs` lists the runs")
-        return _run(rows[0])
+        try:
+            return _run(rows[0])
+        except ValueError as exc:
+            raise StoreError(f"runs row {run_id!r} in {self.path} is unreadable ({_short(exc)}); "
+                             "the file may be damaged: keep a copy before running anything else on it") from exc
 
     def list_runs(self) -> list[Run]:
-        return [_run(row) for row in self.query("SELECT * FROM runs ORDER BY created_at DESC, id DESC")]
+        return self._readable("runs", "id", self.query("SELECT * FROM runs ORDER BY created_at DESC, id DESC"), _run)
+
+    def _readable(self, table: str, key: str, rows: list[sqlite3.Row], parse) -> list:
+        """Each row parsed; a row whose stored JSON is damaged is named in `problems` and left out,
+        so one bad row does not hide the rest of a run."""
+        out = []
+        for row in rows:
+            try:
+                out.append(parse(row))
+            except ValueError as exc:  # bad JSON or a pydantic ValidationError
+                self.note_unreadable(table, row[key], exc, "left out")
+        return out
+
+    def note_unreadable(self, table: str, key, exc: Exception, consequence: str) -> None:
+        problem = f"{table} row {key!r} in {self.path} is unreadable ({_short(exc)}); {consequence}"
+        if problem not in self.problems:
+            self.problems.append(problem)
 
     # --- claims, evidence, verdicts ---------------------------------------------------------------
 
@@ -196,8 +259,8 @@ class Store:
                 )
 
     def get_claims(self, run_id: str) -> list[Claim]:
-        rows = self.query("SELECT data FROM claims WHERE run_id = ? ORDER BY idx", (run_id,))
-        return [Claim.model_validate_json(row["data"]) for row in rows]
+        rows = self.query("SELECT id, data FROM claims WHERE run_id = ? ORDER BY idx", (run_id,))
+        return self._readable("claims", "id", rows, lambda row: Claim.model_validate_json(row["data"]))
 
     def save_judgement(self, claim: Claim, evidence: list[Evidence], verdict: Verdict) -> None:
         """Evidence and verdict of one claim, in one transaction: a crash leaves neither or both."""
@@ -213,13 +276,26 @@ class Store:
             )
 
     def get_evidence(self, claim_id: str) -> list[Evidence]:
-        rows = self.query("SELECT data FROM evidence WHERE claim_id = ? ORDER BY rank", (claim_id,))
-        return [Evidence.model_validate_json(row["data"]) for row in rows]
+        rows = self.query("SELECT claim_id || ':' || rank AS key, data FROM evidence WHERE claim_id = ? ORDER BY rank",
+                          (claim_id,))
+        return self._readable("evidence", "key", rows, lambda row: Evidence.model_validate_json(row["data"]))
 
     def get_verdicts(self, run_id: str) -> dict[str, Verdict]:
-        rows = self.query("SELECT data FROM verdicts WHERE run_id = ?", (run_id,))
-        verdicts = [Verdict.model_validate_json(row["data"]) for row in rows]
+        rows = self.query("SELECT * FROM verdicts WHERE run_id = ?", (run_id,))
+        verdicts = [self._verdict(row) for row in rows]
         return {v.claim_id: v for v in verdicts}
+
+    def _verdict(self, row: sqlite3.Row) -> Verdict:
+        """A verdict whose stored JSON is damaged becomes a failed verdict that says so and keeps the
+        stored text: the claim is still shown, and no label is taken from a damaged row."""
+        try:
+            return Verdict.model_validate_json(row["data"])
+        except ValueError as exc:
+            self.note_unreadable("verdicts", row["id"], exc, "its claim is shown as failed")
+            return Verdict(id=row["id"], run_id=row["run_id"], claim_id=row["claim_id"], status="error", label=None,
+                           model="unknown", prompt=PromptRef(id="unknown", version="unknown", sha256=""),
+                           error=f"the stored verdict (verdicts row {row['id']!r}) is unreadable: {_short(exc)}",
+                           raw_output=str(row["data"]), created_at=row["created_at"])
 
     # --- LLM call log and cache ---------------------------------------------------------------------
 
@@ -279,8 +355,45 @@ def _run(row: sqlite3.Row) -> Run:
     )
 
 
+def _refuse_newer(done: set[str], path: Path) -> None:
+    unknown = done - {name for name, _ in MIGRATIONS}
+    if unknown:
+        raise StoreError(f"{path} was written by a newer verify (migrations {sorted(unknown)}); upgrade verify")
+
+
+def _open_read_only(path: Path, timeout_s: float) -> sqlite3.Connection:
+    """mode=ro never writes. A WAL store in a folder nobody may write to (read-only media, a shared
+    archive) cannot get its -shm file; then it is read as immutable, since nothing can be changing it."""
+    uri = path.resolve().as_uri()
+    for query in ("?mode=ro", "?immutable=1"):
+        db = sqlite3.connect(uri + query, uri=True, timeout=timeout_s, check_same_thread=False, isolation_level=None)
+        try:
+            db.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+            return db
+        except sqlite3.OperationalError as exc:
+            db.close()
+            if "readonly" not in str(exc) and "unable to open" not in str(exc):
+                raise
+    raise StoreError(f"the store {path} could not be opened for reading (read-only folder?); copy it somewhere readable")
+
+
+def _short(exc: Exception) -> str:
+    """One line of a JSON or validation error."""
+    errors = getattr(exc, "errors", None)
+    if callable(errors):
+        first = errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        return f"{first['msg']}" + (f" at {where}" if where else "")
+    return str(exc).splitlines()[0]
+
+
 def _explain(exc: sqlite3.DatabaseError, path: Path) -> str:
     text = str(exc)
+    if "readonly" in text:
+        return (f"the store {path} is read-only ({text}); `verify runs`, `show` and `report` can read it, "
+                "other commands need a store they can write: use --db or VERIFY_DB=<other file>")
+    if "disk is full" in text:
+        return f"the disk holding the store {path} is full ({text}); free some space and run again (the failed change was not written)"
     if "locked" in text:
         return f"the store {path} is locked by another process ({text}); wait for it or use VERIFY_DB=<other file>"
     if "not a database" in text or "malformed" in text:

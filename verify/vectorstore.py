@@ -7,10 +7,12 @@ the collection with another embedder is refused, because its vectors would be me
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import json
 import os
 import threading
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator, Mapping
@@ -53,12 +55,41 @@ def _chroma_errors(method):
         try:
             return method(self, *args, **kwargs)
         except ChromaError as exc:
+            if disk_full(exc):
+                raise disk_full_error(self.path, exc) from exc
             raise VectorStoreError(
                 f"the vector store at {self.path} failed ({type(exc).__name__}: {exc}); it may be corrupted: "
-                "rebuild it with `verify ingest --rebuild SOURCES...`"
+                f"rebuild it with `verify ingest --rebuild SOURCES...` {REBUILD_KEEPS}"
             ) from exc
 
     return wrapper
+
+
+# What a rebuild does with a broken folder: said wherever a rebuild is advised.
+REBUILD_KEEPS = "(the broken files are moved aside, not deleted)"
+_DISK_FULL_TEXT = ("database or disk is full", "no space left on device", "disk quota exceeded")
+
+
+def disk_full(exc: BaseException) -> bool:
+    """True when the failure (or anything that caused it) is a full disk: ENOSPC, or SQLite's
+    "database or disk is full" as Chroma reports it from its own SQLite file."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            return True
+        if any(text in str(exc).lower() for text in _DISK_FULL_TEXT):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+def disk_full_error(path: Path, exc: BaseException) -> VectorStoreError:
+    # Never advise --rebuild here: the library is not broken, and rebuilding needs more space, not less.
+    return VectorStoreError(
+        f"the disk holding the vector store at {path} is full ({type(exc).__name__}: {exc}); free some space "
+        "and run again. Nothing was deleted: do not rebuild the library for this"
+    )
 
 
 class VectorStore:
@@ -75,9 +106,11 @@ class VectorStore:
                 embedding_function=None,
             )
         except Exception as exc:  # noqa: BLE001 - chroma raises many internal types on a broken folder
+            if disk_full(exc):
+                raise disk_full_error(self.path, exc) from exc
             raise VectorStoreError(
                 f"the vector store at {self.path} could not be opened ({type(exc).__name__}: {exc}); "
-                "rebuild it with `verify ingest --rebuild SOURCES...`"
+                f"rebuild it with `verify ingest --rebuild SOURCES...` {REBUILD_KEEPS}"
             ) from exc
         stored = (self.collection.metadata or {}).get("embedder")
         if stored != embedder_spec:
@@ -87,23 +120,27 @@ class VectorStore:
                 "or rebuild it with `verify ingest --rebuild --embedder ...`"
             )
 
+    moved_aside: Path | None = None  # where rebuild() put a broken folder's files
+
     @classmethod
     def rebuild(cls, path: Path | str, collection: str, embedder_spec: str) -> "VectorStore":
-        """Drop the collection (or a broken folder) and start empty."""
-        import shutil
-
+        """Drop the collection and start empty. A folder Chroma cannot open is moved aside whole (to
+        `<folder>.broken-<time>`, beside it), never deleted: it may hold the only copy of a library.
+        A full disk is not a broken folder: it is reported and nothing is touched."""
         path = Path(path)
+        moved = None
         try:
             client = _client(path)
             if collection in [c.name for c in client.list_collections()]:
                 client.delete_collection(collection)
-        except Exception:  # noqa: BLE001 - a corrupted folder: remove it whole, keeping the README
-            for child in path.iterdir() if path.exists() else []:
-                if child.name in {"README.md", ".gitignore", LOCK_FILE}:
-                    continue
-                shutil.rmtree(child) if child.is_dir() else child.unlink()
+        except Exception as exc:  # noqa: BLE001 - chroma raises many internal types on a broken folder
+            if disk_full(exc):
+                raise disk_full_error(path, exc) from exc
+            moved = _move_aside(path)
             _forget_client(path)
-        return cls(path, collection, embedder_spec)
+        store = cls(path, collection, embedder_spec)
+        store.moved_aside = moved
+        return store
 
     # --- writing --------------------------------------------------------------------------------------
 
@@ -222,6 +259,24 @@ class VectorStore:
             for meta in got["metadatas"]:
                 seen.setdefault(meta["source_id"], source_from(meta))
         return sorted(seen.values(), key=lambda s: s.source_id)
+
+
+def _move_aside(path: Path) -> Path | None:
+    """Move the folder's contents (not its README, .gitignore or lock) into a sibling folder: a
+    rename on the same disk, so it works even when the disk is nearly full."""
+    children = [c for c in (path.iterdir() if path.exists() else []) if c.name not in {"README.md", ".gitignore", LOCK_FILE}]
+    if not children:
+        return None
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    aside = path.with_name(f"{path.name}.broken-{stamp}")
+    n = 1
+    while aside.exists():  # two rebuilds within a second
+        n += 1
+        aside = path.with_name(f"{path.name}.broken-{stamp}-{n}")
+    aside.mkdir()
+    for child in children:
+        child.rename(aside / child.name)
+    return aside
 
 
 def _client(path: Path):

@@ -8,6 +8,7 @@ import sqlite3
 import pytest
 from typer.testing import CliRunner
 
+from tests.conftest import SEED_ARTICLE
 from verify.cli import app
 from verify.errors import StoreError
 from verify.store import MIGRATIONS, Store
@@ -76,8 +77,11 @@ def test_locked_store_is_a_clear_error(tmp_path, monkeypatch):
         with pytest.raises(StoreError, match="locked by another process"):
             Store(path, timeout_s=0.2)
         monkeypatch.setenv("VERIFY_DB_TIMEOUT", "0.2")
-        result = runner.invoke(app, ["runs", "--db", str(path)])
-        assert result.exit_code == 2 and "is locked by another process" in result.output
+        reading = runner.invoke(app, ["runs", "--db", str(path)])  # WAL: readers are not blocked by a writer
+        assert reading.exit_code == 0, reading.output
+        writing = runner.invoke(app, ["run", str(SEED_ARTICLE), "--db", str(path), "--model", "m",
+                                      "--base-url", "http://127.0.0.1:9/v1"])
+        assert writing.exit_code == 2 and "is locked by another process" in writing.output, writing.output
     finally:
         holder.execute("ROLLBACK")
         holder.close()

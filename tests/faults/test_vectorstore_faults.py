@@ -3,7 +3,10 @@ recovered with `verify ingest --rebuild`, a changed source replacing its old chu
 
 from __future__ import annotations
 
+import errno
+import os
 import shutil
+import subprocess
 
 import pytest
 from typer.testing import CliRunner
@@ -34,7 +37,7 @@ def test_embedder_mismatch_is_refused(vs_path):
 
 def test_deleted_vectorstore_is_explained_and_rebuilt(vs_path, tmp_path):
     from tests.conftest import make_pipeline
-    from tests.fakes import scripted
+    from tests.fakes import extraction_reply, scripted
     from verify.pipeline import SilentProgress
 
     shutil.rmtree(vs_path)
@@ -44,9 +47,9 @@ def test_deleted_vectorstore_is_explained_and_rebuilt(vs_path, tmp_path):
         def note(self, message: str) -> None:
             notes.append(message)
 
-    pipeline = make_pipeline(scripted(), vectorstore=vs_path)
+    pipeline = make_pipeline(scripted(extraction_reply()), vectorstore=vs_path)
     pipeline.progress = Notes()
-    outcome = pipeline.run(str(SEED_SOURCES / "nbc-kellogg-talks.md"))  # no replies scripted: no claims
+    outcome = pipeline.run(str(SEED_SOURCES / "nbc-kellogg-talks.md"))  # the model finds no claims
     assert outcome.run.status == "done"
     assert any("source library is empty" in n and "verify ingest" in n for n in notes)
     result = runner.invoke(app, ["ingest", "--rebuild", str(SEED_SOURCES), "--vectorstore", str(vs_path)])
@@ -60,8 +63,12 @@ def test_corrupted_vectorstore_is_a_clear_error_and_rebuild_recovers(vs_path):
     result = runner.invoke(app, ["ingest", str(SEED_SOURCES), "--vectorstore", str(vs_path)])
     assert result.exit_code == 2 and "could not be opened" in result.output
     assert "verify ingest --rebuild" in result.output and "Traceback" not in result.output
+    assert "moved aside, not deleted" in result.output
     rebuilt = runner.invoke(app, ["ingest", "--rebuild", str(SEED_SOURCES), "--vectorstore", str(vs_path)])
     assert rebuilt.exit_code == 0 and "17 added" in rebuilt.output, rebuilt.output
+    aside = list(vs_path.parent.glob("vectorstore.broken-*"))  # the broken files kept, not deleted
+    assert len(aside) == 1 and (aside[0] / "chroma.sqlite3").read_bytes() == b"\x00garbage" * 4096
+    assert str(aside[0]) in rebuilt.output
 
 
 def test_reingest_of_a_changed_source_replaces_its_old_chunks(tmp_path):
@@ -108,3 +115,62 @@ def test_corrupted_index_files_are_a_clear_error_at_query_time_and_rebuild_recov
     assert "Traceback" not in result.output
     rebuilt = runner.invoke(app, ["ingest", "--rebuild", str(SEED_SOURCES), "--vectorstore", str(path)])
     assert rebuilt.exit_code == 0 and "17 added" in rebuilt.output, rebuilt.output
+
+
+@pytest.fixture
+def tiny_disk(tmp_path):
+    """A real 1 MB file system (tmpfs), so Chroma meets a genuinely full disk; needs root to mount."""
+    mount = tmp_path / "tiny"
+    mount.mkdir()
+    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount)],
+                                           capture_output=True).returncode:
+        pytest.skip("cannot mount a small tmpfs here")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "--lazy", str(mount)], check=True)  # Chroma keeps files open
+
+
+def fill(folder) -> None:
+    with open(folder / "filler", "wb") as out:
+        try:
+            while True:
+                out.write(b"\0" * 65536)
+                out.flush()
+        except OSError as exc:
+            assert exc.errno == errno.ENOSPC
+
+
+def test_a_full_disk_under_the_library_is_reported_as_full_and_rebuild_is_never_advised(tiny_disk, tmp_path):
+    library = tiny_disk / "vectorstore"
+    one = str(SEED_SOURCES / "nbc-kellogg-talks.md")
+    assert runner.invoke(app, ["ingest", one, "--vectorstore", str(library)]).exit_code == 0
+    fill(tiny_disk)
+    for command in (["ingest", str(SEED_SOURCES)], ["ingest", "--rebuild", str(SEED_SOURCES)]):
+        result = runner.invoke(app, [*command, "--vectorstore", str(library)])
+        assert result.exit_code == 2 and "Traceback" not in result.output, result.output
+        assert "is full" in result.output and "free some space" in result.output
+        assert "could not be opened" not in result.output and "verify ingest --rebuild" not in result.output
+    assert (library / "chroma.sqlite3").stat().st_size > 0  # the library is still there, untouched
+    assert not list(tiny_disk.glob("*.broken-*"))
+    (tiny_disk / "filler").unlink()
+    again = runner.invoke(app, ["ingest", one, "--vectorstore", str(library)])
+    assert again.exit_code == 0 and "1 unchanged" in again.output, again.output
+
+
+def test_sqlite_disk_full_from_chroma_is_reported_as_a_full_disk(tmp_path, monkeypatch):
+    """The same check without a mount: the exact error Chroma raised on the full tmpfs above."""
+    from chromadb.errors import InternalError
+
+    from verify.errors import VectorStoreError
+
+    vstore = VectorStore(tmp_path / "vs", "sources", "hash")
+
+    def full(*args, **kwargs):
+        raise InternalError("Query error: Database error: error returned from database: (code: 13) "
+                            "database or disk is full")
+
+    monkeypatch.setattr(type(vstore.collection), "add", full)
+    with pytest.raises(VectorStoreError, match="is full") as caught:
+        ingest([str(SEED_SOURCES / "nbc-kellogg-talks.md")], vstore, build_embedder("hash"))
+    assert "--rebuild" not in str(caught.value)
