@@ -21,7 +21,7 @@ from typing import Callable
 from .documents import Document, expand_sources, load_document, source_location
 from .embed import ArrayEmbeddings
 from .errors import InputError
-from .models import Chunk, Sentence, content_hash
+from .models import Chunk, Sentence, SourceMeta, content_hash
 from .text import passages
 from .vectorstore import StoredSource, VectorStore, index_text
 
@@ -133,11 +133,16 @@ class _Writer:
         if not chunks:
             report.failed.append((name, "no sentences found"))
             return
-        if stored is not None:
-            self.flush()
-            self.vstore.delete_source(stored.source_id)
-            self.library.forget(stored)
         outcome.append(meta.source_id)
+        self.write(meta, location, chunks, replacing=stored)
+
+    def write(self, meta: SourceMeta, location: str, chunks: list[Chunk], replacing: StoredSource | None) -> None:
+        """Queue the chunks, each carrying its source's location and chunk count; a source being
+        replaced or redone loses its old chunks first."""
+        if replacing is not None:
+            self.flush()
+            self.vstore.delete_source(replacing.source_id)
+            self.library.forget(replacing)
         self.library.record(StoredSource(source_id=meta.source_id, content_hash=meta.content_hash, path=meta.path,
                                          location=location, stored=len(chunks), expected=len(chunks)))
         self.extra[meta.source_id] = {"location": location, "chunks": len(chunks)}
