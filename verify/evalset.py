@@ -27,6 +27,7 @@ STANCES = {
     "refutes": "REFUTES", "refute": "REFUTES", "refuted": "REFUTES", "contradict": "REFUTES",
     "contradiction": "REFUTES", "not_entailment": "REFUTES",
     "not_enough_info": "NOT_ENOUGH_INFO", "nei": "NOT_ENOUGH_INFO", "neutral": "NOT_ENOUGH_INFO",
+    "irrelevant": "NOT_ENOUGH_INFO", "unrelated": "NOT_ENOUGH_INFO", "noinfo": "NOT_ENOUGH_INFO",
 }
 DIRECTION = {"SUPPORTED": "SUPPORTS", "REFUTED": "REFUTES"}
 SPACE = re.compile(r"\s+")
@@ -132,7 +133,8 @@ def parse_evidence(item, where: str) -> EvalEvidence:
     stance = item.get("stance")
     if stance is not None:
         if str(stance).lower() not in STANCES:
-            raise DatasetError(f"{where}: unknown stance {stance!r}")
+            accepted = ", ".join(sorted(STANCES))
+            raise DatasetError(f"{where}: unknown stance {stance!r} (accepted, any case: {accepted})")
         stance = STANCES[str(stance).lower()]
     return EvalEvidence(source_id=item["source_id"], title=str(item.get("title") or ""),
                         text=normalise(item["text"]), stance=stance)

@@ -57,3 +57,11 @@ def test_gold_follows_stance_direction_or_takes_every_item(tmp_path):
             OK | {"id": "c", "label": "NOT_ENOUGH_INFO", "evidence": ev}, OK | {"id": "d"}]
     claims = load_dataset(write(tmp_path, *rows)).claims
     assert [[g.source_id for g in c.gold()] for c in claims] == [["s1"], ["s2"], [], ["s1"]]
+
+
+def test_irrelevant_stance_is_accepted_and_unknown_lists_spellings(tmp_path):
+    ev = [{"source_id": "s1", "text": "t", "stance": "Irrelevant"}]
+    claim = load_dataset(write(tmp_path, OK | {"evidence": ev})).claims[0]
+    assert claim.evidence[0].stance == "NOT_ENOUGH_INFO"
+    msg = error(tmp_path, OK | {"evidence": [{"source_id": "x", "text": "t", "stance": "maybe"}]})
+    assert "accepted" in msg and "entailment" in msg and "irrelevant" in msg
