@@ -254,7 +254,7 @@ def ingest(
     for location, holder in report.duplicates:
         err.print(line(("duplicate", "yellow"), f" {location}: same text as source '{holder}'"), highlight=False)
     console.print(plain(f"{report.summary()}. Library: {vstore.count()} chunks in {settings.vectorstore}/{settings.collection}"))
-    if report.failed and not (report.added or report.replaced or report.unchanged):
+    if report.failed and not (report.added or report.replaced or report.redone or report.unchanged):
         raise typer.Exit(code=1)
 
 
