@@ -264,3 +264,21 @@ def test_abstractive_quote_repeated_in_an_earlier_window_is_anchored_in_its_own_
     llm = StructuredLLM(scripted(*replies), "fake", Settings(model="fake"))
     claim, = extract_claims(article, llm, load_prompt("extract_claims"), "r", window_chars=45, overlap=0).claims
     assert claim.span.start == text.rindex(REPEATED)
+
+
+def test_dashboard_says_a_run_whose_extraction_failed_is_missing_claims(library, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.conftest import ROOT
+
+    with OpenAICompatibleServer(lambda request: Behaviour(status=400)) as server:
+        settings = fake_settings(model="m", base_url=server.base_url, vectorstore=library)
+        outcome = Pipeline(settings).run(str(SEED_ARTICLE))
+    assert outcome.run.status == "failed"
+    monkeypatch.setenv("VERIFY_DB", str(settings.db_path))
+    at = AppTest.from_file(str(ROOT / "ui" / "app.py"), default_timeout=30)
+    at.query_params["run"] = outcome.run.id
+    at.run()
+    assert not at.exception
+    shown = [e.value.replace("\\", "") for e in at.error]  # Markdown escapes removed
+    assert any("Claim extraction failed" in text and f"--resume {outcome.run.id}" in text for text in shown)
