@@ -107,7 +107,7 @@ def extract_claims(article: Article, llm: StructuredLLM, prompt: Prompt, run_id:
     usage = Usage()
     failures: list[str] = []
     for window in windows(article.text, window_chars, overlap):
-        _, user = prompt.render(language=article.language, title=article.title, text=_quoted(window.text),
+        _, user = prompt.render(language=article.language, title=_quoted(article.title), text=_quoted(window.text),
                                 max_claims=str(MAX_CLAIMS_PER_WINDOW))
         try:
             result = llm.generate(prompt, user, ExtractionOutput, purpose="extract", run_id=run_id)
@@ -164,7 +164,7 @@ def select_claims(article: Article, llm: StructuredLLM, prompt: Prompt, run_id: 
         spans = [(window.start + s, window.start + e) for s, e in split_sentences(window.text, article.language)]
         ids = {f"S{i}": span for i, span in enumerate(spans, start=1)}
         numbered = "\n".join(f"{sid}: {' '.join(article.text[s:e].split())}" for sid, (s, e) in ids.items())
-        _, user = prompt.render(language=article.language, title=article.title, numbered=_quoted(numbered))
+        _, user = prompt.render(language=article.language, title=_quoted(article.title), numbered=_quoted(numbered))
         try:
             result = llm.generate(prompt, user, selection_schema(list(ids)), purpose="extract", run_id=run_id)
         except (LLMOutputError, LLMCallError) as exc:
