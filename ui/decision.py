@@ -97,7 +97,7 @@ def cancel_undo() -> None:
     st.session_state.pop(UNDO_KEY, None)
 
 
-def mine(decision: Decision) -> bool:
+def decided_by_me(decision: Decision) -> bool:
     return (decision.reviewer or "").strip().casefold() == reviewer().casefold()
 
 
@@ -122,7 +122,8 @@ def render_conflict(run_id: str, conflict: dict) -> None:
                 f"**{md(latest['reviewer'])}** at {md(latest['created_at'])}"
                 + (f", note: {md(latest['note'])}" if latest["note"] else ""))
     st.markdown(f"Your decision: **{md(mine['action'].replace('_', ' '))}**"
-                + (f" ({md(render.label_text(mine['label']))})" if mine["label"] else ""))
+                + (f" ({md(render.label_text(mine['label']))})" if mine["label"] else "")
+                + (f", note: {md(mine['note'])}" if mine["note"] else ""))
     left, right = st.columns(2)
     left.button("Override with my decision", type="primary", key="confirm_override", on_click=submit,
                 args=(run_id, conflict["claim_id"], None, conflict["order"]),
@@ -159,7 +160,7 @@ def render_form(view: RunView, row: Row, decision: Decision, order: list[str]) -
                 args=(view.run.id, cid, expected, order), width="stretch", shortcut="Ctrl+Enter")
     if decision.state == "unreviewed":
         return
-    if mine(decision):
+    if decided_by_me(decision):
         right.button("Undo last decision", key=f"undo_{cid}", disabled=not name, on_click=undo,
                      args=(view.run.id, cid, expected, order), width="stretch")
     else:  # someone else's decision is undone only after a confirm step that names them
