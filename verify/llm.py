@@ -26,6 +26,7 @@ from langchain_core.outputs import ChatGeneration, ChatResult
 from pydantic import BaseModel, PrivateAttr, ValidationError
 from tenacity import Retrying, retry_if_exception, stop_after_attempt
 
+from .calls import CallLog, CallRecord  # the store logs them without importing this module
 from .config import Settings
 from .errors import ConfigError, LLMCallError, LLMOutputError
 from .models import PromptRef, Usage
@@ -233,33 +234,6 @@ def grammar_friendly(schema: dict, max_string: int = 100, max_items: int = 8) ->
 
 # Short, decisive fields first: a weak model that rambles then rambles only in the rationale.
 GRAMMAR_PROPERTY_ORDER = {name: i for i, name in enumerate(["sentence_ids", "label", "citations", "confidence"])}
-
-
-@dataclass
-class CallRecord:
-    """What the store logs for every LLM call (cached or not)."""
-
-    model: str
-    prompt: PromptRef
-    purpose: str
-    request_hash: str
-    messages: list[dict]
-    params: dict
-    response: str
-    usage: Usage
-    error: str = ""  # transport error, or "invalid output: ..." for a reply that failed validation
-    cached: bool = False
-    run_id: str | None = None
-    claim_id: str | None = None
-    served_model: str = ""  # the model the server said answered (remote backends)
-
-
-@dataclass
-class CallLog:
-    """Where calls are recorded and cached; the store implements it (see store.py)."""
-
-    lookup: Callable[[str], dict | None] = lambda key: None
-    record: Callable[[CallRecord], None] = lambda rec: None
 
 
 @dataclass

@@ -1,0 +1,23 @@
+"""SQLite store: runs, articles, claims, evidence, verdicts, review events and every LLM call.
+
+All of verify's SQL lives in this package, split by table group: connection.py (opening, ownership,
+migrations, transactions, error messages), migrations.py (the schema), runs.py, call_log.py and
+reviews.py. Each claim's writes are one transaction. Importing it loads no model code.
+"""
+
+from __future__ import annotations
+
+from .call_log import CallTables
+from .connection import Connection
+from .migrations import APPLICATION_ID, MIGRATIONS
+from .reviews import ReviewTables
+from .runs import RetrievedSource, RunTables, RunVersion, StoreVersion
+
+
+class Store(RunTables, CallTables, ReviewTables):
+    """The store at `path`. Writing commands create and migrate it; `read_only=True` (runs, show,
+    report, the dashboard's reads) needs an existing store, opens it with SQLite's mode=ro and never
+    writes to it."""
+
+
+__all__ = ["APPLICATION_ID", "MIGRATIONS", "Connection", "RetrievedSource", "RunVersion", "Store", "StoreVersion"]

@@ -1,0 +1,69 @@
+"""The store's schema: append-only named migrations, recorded in `schema_migrations`.
+
+Never edit or reorder a migration that has shipped: add a new one. An older store is migrated on open.
+"""
+
+from __future__ import annotations
+
+# PRAGMA application_id of every store this version creates: a file without it is adopted only if an
+# older verify made it (recognised by its schema_migrations table), never a foreign SQLite database.
+APPLICATION_ID = int.from_bytes(b"VRFY", "big")
+
+MIGRATIONS: list[tuple[str, str]] = [
+    (
+        "001_initial",
+        """
+        CREATE TABLE articles (
+            id TEXT PRIMARY KEY, title TEXT NOT NULL, language TEXT NOT NULL,
+            text TEXT NOT NULL, source TEXT NOT NULL, created_at TEXT NOT NULL
+        );
+        CREATE TABLE runs (
+            id TEXT PRIMARY KEY, article_id TEXT NOT NULL REFERENCES articles(id),
+            created_at TEXT NOT NULL, status TEXT NOT NULL,
+            settings TEXT NOT NULL, summary TEXT NOT NULL DEFAULT '{}'
+        );
+        CREATE TABLE claims (
+            id TEXT PRIMARY KEY, run_id TEXT NOT NULL REFERENCES runs(id), idx INTEGER NOT NULL,
+            text TEXT NOT NULL, text_en TEXT NOT NULL, span_start INTEGER, span_end INTEGER,
+            anchor TEXT NOT NULL, data TEXT NOT NULL, UNIQUE (run_id, idx)
+        );
+        CREATE TABLE evidence (
+            claim_id TEXT NOT NULL REFERENCES claims(id), rank INTEGER NOT NULL,
+            chunk_id TEXT NOT NULL, data TEXT NOT NULL, PRIMARY KEY (claim_id, rank)
+        );
+        CREATE TABLE verdicts (
+            id TEXT PRIMARY KEY, run_id TEXT NOT NULL REFERENCES runs(id),
+            claim_id TEXT NOT NULL UNIQUE REFERENCES claims(id), status TEXT NOT NULL,
+            label TEXT, data TEXT NOT NULL, created_at TEXT NOT NULL
+        );
+        CREATE TABLE llm_calls (
+            id INTEGER PRIMARY KEY AUTOINCREMENT, created_at TEXT NOT NULL,
+            run_id TEXT, claim_id TEXT, purpose TEXT NOT NULL, model TEXT NOT NULL,
+            prompt_id TEXT NOT NULL, prompt_version TEXT NOT NULL, prompt_sha256 TEXT NOT NULL,
+            request_hash TEXT NOT NULL, params TEXT NOT NULL, messages TEXT NOT NULL,
+            response TEXT NOT NULL, prompt_tokens INTEGER NOT NULL, completion_tokens INTEGER NOT NULL,
+            total_tokens INTEGER NOT NULL, latency_s REAL NOT NULL, error TEXT NOT NULL,
+            cached INTEGER NOT NULL
+        );
+        CREATE INDEX llm_calls_request ON llm_calls (request_hash);
+        CREATE INDEX llm_calls_run ON llm_calls (run_id);
+        """,
+    ),
+    (
+        "002_review_events",
+        """
+        CREATE TABLE review_events (
+            id INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT NOT NULL REFERENCES runs(id),
+            claim_id TEXT NOT NULL REFERENCES claims(id), reviewer TEXT NOT NULL,
+            action TEXT NOT NULL, label_before TEXT, label_after TEXT, note TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL, previous_event_id INTEGER
+        );
+        CREATE INDEX review_events_claim ON review_events (claim_id, id);
+        """,
+    ),
+    (
+        # The model a server said answered each call: a cached reply is served only to the same model.
+        "003_llm_calls_served_model",
+        "ALTER TABLE llm_calls ADD COLUMN served_model TEXT NOT NULL DEFAULT ''",
+    ),
+]
