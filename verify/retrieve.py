@@ -169,9 +169,9 @@ class ExactIndex:
         ids: list[str] = []
         rows: list = []
         for offset in range(0, vstore.count(), 5000):
-            got = vstore.collection.get(limit=5000, offset=offset, include=["embeddings"])
-            ids.extend(got["ids"])
-            rows.extend(got["embeddings"])
+            page_ids, vectors = vstore.embeddings(offset=offset, limit=5000)
+            ids.extend(page_ids)
+            rows.extend(vectors)
         return cls(ids, np.asarray(rows, dtype=np.float32).reshape(len(ids), -1), segments)
 
 
@@ -237,24 +237,30 @@ class Retriever:
         return self.retrieve_many([queries], top_k)[0]
 
     def retrieve_many(self, query_sets: list[list[str | Query]], top_k: int | None = None) -> list[list[Evidence]]:
-        """Batch form: one embedding call for all queries of all claims."""
+        """Batch form: one embedding call for all queries of all claims. The library is then read as
+        one state, under its read lock (an ingest in another process waits, and one that finished is
+        seen whole): the count, the indexes cached for that state and the chunks fetched all agree.
+        Queries are embedded before taking it, so a slow model never holds up an ingest."""
         k = top_k or self.top_k
         sets = [as_queries(qs) for qs in query_sets]
         flat = [q for qs in sets for q in qs]
-        count = self.vstore.count()
-        if not flat or not count:
+        if not flat or not self.vstore.count():
             return [[] for _ in sets]
-        state = self.library_state(count)
         segments = self.embedder.segments() if self.dense_weight else []
         vectors = by_segment(np.asarray(self.embedder.embed_documents([q.text for q in flat]), dtype=np.float32),
                              segments) if segments else None
-        lexical = self.lexical(count, state) if self.lexical_weight else None
-        exact = self._exact_index(state, segments) if count <= self.exact_max else None
-        results, cursor = [], 0
-        for queries in sets:
-            qvecs = vectors[cursor : cursor + len(queries)] if vectors is not None else None
-            cursor += len(queries)
-            results.append(self._retrieve_one(queries, qvecs, segments, lexical, exact, state, k))
+        with self.vstore.read_lock():
+            count = self.vstore.count()  # again: another process may have written since
+            if not count:
+                return [[] for _ in sets]
+            state = self.library_state(count)
+            lexical = self.lexical(count, state) if self.lexical_weight else None
+            exact = self._exact_index(state, segments) if count <= self.exact_max else None
+            results, cursor = [], 0
+            for queries in sets:
+                qvecs = vectors[cursor : cursor + len(queries)] if vectors is not None else None
+                cursor += len(queries)
+                results.append(self._retrieve_one(queries, qvecs, segments, lexical, exact, state, k))
         return results
 
     # --- one claim --------------------------------------------------------------------------------
@@ -315,8 +321,7 @@ class Retriever:
         ids = sorted(found)
         if not ids:
             return [], []
-        got = self.vstore.collection.get(ids=ids, include=["embeddings"])
-        rows = dict(zip(got["ids"], got["embeddings"]))
+        rows = dict(zip(*self.vstore.embeddings(ids)))
         ids = [cid for cid in ids if cid in rows]
         matrix = by_segment(np.asarray([rows[cid] for cid in ids], dtype=np.float32), segments)
         sample = self._library_sample(state, segments) if dense_pairs else None
@@ -364,8 +369,7 @@ class Retriever:
             step = max(1, count // self.sample_size)
             rows: list = []
             for offset in range(0, count, step * 100):
-                got = self.vstore.collection.get(limit=100, offset=offset, include=["embeddings"])
-                rows.extend(got["embeddings"])
+                rows.extend(self.vstore.embeddings(offset=offset, limit=100)[1])
             self._sample = by_segment(np.asarray(rows, dtype=np.float32), segments)
             self._sample_version = state
         return self._sample

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import functools
 import json
 import os
 import threading
 import time
+import uuid
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator, Mapping
@@ -20,9 +22,7 @@ from typing import Iterator, Mapping
 from .errors import EmbedderMismatch, VectorStoreError
 from .models import Chunk, Sentence, SourceMeta, Strict
 
-LOCK_FILE = ".write.lock"
-_LOCK_GUARD = threading.Lock()
-_HELD: dict[str, list] = {}  # resolved path -> [thread lock, depth, fd]
+LOCK_FILE = ".write.lock"  # the library lock; it also holds the token of the last write
 
 META_FIELDS = ("source_id", "title", "url", "publisher", "published", "language", "path", "content_hash")
 CHROMA_BATCH = 1000  # chunks per Chroma `add` (Chroma caps one call); each call commits on its own
@@ -65,6 +65,28 @@ def _chroma_errors(method):
     return wrapper
 
 
+def _reading(method):
+    """Run a read method under the shared lock, on a current collection. `Error finding id` is tried
+    once more on a reopened client: a program that writes the library without verify's lock (so
+    without leaving a token) leaves this process's vector index stale in the same way."""
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        from chromadb.errors import InternalError
+
+        with self.read_lock():
+            try:
+                return method(self, *args, **kwargs)
+            except InternalError as exc:
+                if "Error finding id" not in str(exc):
+                    raise
+                self._lock.reopen()
+                self._sync()
+                return method(self, *args, **kwargs)
+
+    return wrapper
+
+
 # What a rebuild does with a broken folder: said wherever a rebuild is advised.
 REBUILD_KEEPS = "(the broken files are moved aside, not deleted)"
 _DISK_FULL_TEXT = ("database or disk is full", "no space left on device", "disk quota exceeded")
@@ -96,15 +118,15 @@ class VectorStore:
     def __init__(self, path: Path | str, collection: str, embedder_spec: str):
         self.path = Path(path)
         self.embedder_spec = embedder_spec
-        if not (self.path / "chroma.sqlite3").exists():  # new, or deleted while this process ran
-            _forget_client(self.path)
+        self._lock = library_lock(self.path)
         try:
-            self.client = _client(self.path)
-            self.collection = self.client.get_or_create_collection(
-                name=collection,
-                metadata={"embedder": embedder_spec, "hnsw:space": "cosine"},
-                embedding_function=None,
-            )
+            with self._lock.shared():  # opening reads; creating the collection is a write
+                if not (self.path / "chroma.sqlite3").exists():  # new, or deleted while this process ran
+                    self._lock.reopen()
+                self._open(collection, create=False)
+            if self.collection is None:
+                with self._lock.exclusive(writes=False):
+                    self._open(collection, create=True)
         except Exception as exc:  # noqa: BLE001 - chroma raises many internal types on a broken folder
             if disk_full(exc):
                 raise disk_full_error(self.path, exc) from exc
@@ -120,6 +142,20 @@ class VectorStore:
                 "or rebuild it with `verify ingest --rebuild --embedder ...`"
             )
 
+    def _open(self, name: str, create: bool) -> None:
+        self.client = _client(self.path)
+        self._epoch = self._lock.epoch
+        if create:
+            self.collection = self.client.get_or_create_collection(
+                name=name, metadata={"embedder": self.embedder_spec, "hnsw:space": "cosine"}, embedding_function=None)
+            return
+        from chromadb.errors import NotFoundError
+
+        try:
+            self.collection = self.client.get_collection(name, embedding_function=None)
+        except NotFoundError:
+            self.collection = None
+
     moved_aside: Path | None = None  # where rebuild() put a broken folder's files
 
     @classmethod
@@ -129,16 +165,17 @@ class VectorStore:
         A full disk is not a broken folder: it is reported and nothing is touched."""
         path = Path(path)
         moved = None
-        try:
-            client = _client(path)
-            if collection in [c.name for c in client.list_collections()]:
-                client.delete_collection(collection)
-        except Exception as exc:  # noqa: BLE001 - chroma raises many internal types on a broken folder
-            if disk_full(exc):
-                raise disk_full_error(path, exc) from exc
-            moved = _move_aside(path)
-            _forget_client(path)
-        store = cls(path, collection, embedder_spec)
+        with library_lock(path).exclusive():  # no other process reads or writes the library meanwhile
+            try:
+                client = _client(path)
+                if collection in [c.name for c in client.list_collections()]:
+                    client.delete_collection(collection)
+            except Exception as exc:  # noqa: BLE001 - chroma raises many internal types on a broken folder
+                if disk_full(exc):
+                    raise disk_full_error(path, exc) from exc
+                moved = _move_aside(path)
+            library_lock(path).reopen()  # every VectorStore of this process on the folder opens it afresh
+            store = cls(path, collection, embedder_spec)
         store.moved_aside = moved
         return store
 
@@ -146,28 +183,29 @@ class VectorStore:
 
     @contextmanager
     def write_lock(self) -> Iterator[None]:
-        """Exclusive right to write this vector store: a file lock between processes (Chroma's
-        persistent client is not safe with two writing processes), reentrant within a process."""
-        key = str(self.path.resolve())
-        with _LOCK_GUARD:
-            held = _HELD.setdefault(key, [threading.RLock(), 0, None])
-        with held[0]:
-            if held[1] == 0:
-                self.path.mkdir(parents=True, exist_ok=True)
-                fd = os.open(self.path / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
-                fcntl.flock(fd, fcntl.LOCK_EX)
-                held[2] = fd
-            held[1] += 1
-            try:
-                yield
-            finally:
-                held[1] -= 1
-                if held[1] == 0:
-                    fcntl.flock(held[2], fcntl.LOCK_UN)
-                    os.close(held[2])
-                    held[2] = None
+        """Sole right to write this vector store, across processes and threads (see LibraryLock);
+        reentrant, and reading inside it is allowed."""
+        with self._lock.exclusive():
+            self._sync()
+            yield
+
+    @contextmanager
+    def read_lock(self) -> Iterator[None]:
+        """Read this vector store as one state: no process writes it meanwhile (see LibraryLock).
+        Hold it around reads that must agree with each other, e.g. a count and the chunks counted."""
+        with self._lock.shared():
+            self._sync()
+            yield
+
+    def _sync(self) -> None:
+        """Reopen the collection when this process's Chroma client was replaced (another process wrote)."""
+        if self._epoch != self._lock.epoch:
+            self.client = _client(self.path)
+            self.collection = self.client.get_collection(self.collection.name, embedding_function=None)
+            self._epoch = self._lock.epoch
 
     @_chroma_errors
+    @_reading
     def stored_sources(self) -> list[StoredSource]:
         """Every source in the library with its hash, location and how many of its chunks are stored:
         read once, paged, before an ingest decides what to add, update, redo or skip."""
@@ -185,11 +223,13 @@ class VectorStore:
         return list(found.values())
 
     @_chroma_errors
+    @_reading
     def source_hash(self, source_id: str) -> str | None:
         got = self.collection.get(where={"source_id": source_id}, limit=1, include=["metadatas"])
         return got["metadatas"][0]["content_hash"] if got["ids"] else None
 
     @_chroma_errors
+    @_reading
     def has_content(self, content_hash: str) -> str | None:
         """The source id already holding this exact text, if any (duplicate detection)."""
         got = self.collection.get(where={"content_hash": content_hash}, limit=1, include=["metadatas"])
@@ -217,10 +257,12 @@ class VectorStore:
     # --- reading --------------------------------------------------------------------------------------
 
     @_chroma_errors
+    @_reading
     def count(self) -> int:
         return self.collection.count()
 
     @_chroma_errors
+    @_reading
     def query(self, embeddings: list[list[float]], n: int) -> list[list[tuple[str, float]]]:
         """For each query vector, (chunk id, cosine similarity) best first."""
         count = self.count()  # ~7 ms at 100,000 chunks: once per call
@@ -232,6 +274,7 @@ class VectorStore:
                 for ids, dists in zip(res["ids"], res["distances"])]
 
     @_chroma_errors
+    @_reading
     def get_chunks(self, ids: list[str]) -> dict[str, Chunk]:
         if not ids:
             return {}
@@ -239,6 +282,16 @@ class VectorStore:
         return {cid: chunk_from(cid, doc, meta) for cid, doc, meta in zip(got["ids"], got["documents"], got["metadatas"])}
 
     @_chroma_errors
+    @_reading
+    def embeddings(self, ids: list[str] | None = None, offset: int = 0, limit: int | None = None,
+                   ) -> tuple[list[str], list]:
+        """(ids, vectors) of the given chunks, or of a page of the library."""
+        got = self.collection.get(ids=ids, offset=None if ids else offset, limit=None if ids else limit,
+                                  include=["embeddings"])
+        return got["ids"], list(got["embeddings"])
+
+    @_chroma_errors
+    @_reading
     def all_texts(self) -> tuple[list[str], list[str]]:
         """(ids, index texts) of every chunk, paged: the lexical index is built from these."""
         ids: list[str] = []
@@ -251,6 +304,7 @@ class VectorStore:
         return ids, texts
 
     @_chroma_errors
+    @_reading
     def sources(self) -> list[SourceMeta]:
         seen: dict[str, SourceMeta] = {}
         total = self.count()
@@ -288,11 +342,144 @@ def _client(path: Path):
 
 
 def _forget_client(path: Path) -> None:
-    """Chroma keeps one client per path for the life of the process, with the collection in memory:
-    after the folder is deleted or replaced it would go on serving (and writing) the old data."""
+    """Chroma keeps one client per path for the life of the process, with the collection and its
+    vector index in memory: after the folder is deleted, replaced or written by another process it
+    would go on serving (and writing) the old data. The next `_client` opens it afresh."""
     from chromadb.api.client import SharedSystemClient
 
-    SharedSystemClient._identifier_to_system.pop(str(path), None)
+    target = Path(path).resolve()
+    for key in [k for k in SharedSystemClient._identifier_to_system if Path(k).resolve() == target]:
+        SharedSystemClient._identifier_to_system.pop(key, None)
+
+
+class LibraryLock:
+    """Who may use one vector store folder: readers share it, a writer has it alone, across
+    processes (flock, shared or exclusive, on `<folder>/.write.lock`) and threads (a condition).
+
+    Chroma's persistent client keeps the collection's vector index in memory and never sees another
+    process's writes: reading chunks that process added fails (`InternalError: Error finding id`), and
+    writing saves the stale index over the other's, losing its vectors. So a writer leaves a new token
+    in the lock file, and a process that finds a token it has not seen reopens its client first.
+
+    Reentrant: a thread may nest holds, and may read while it writes; starting to write while the same
+    thread reads would deadlock against another reader doing the same, so it is refused."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.cond = threading.Condition()
+        self.readers = 0  # read holds in this process, all threads together
+        self.writer: int | None = None  # the thread holding the write lock
+        self.depth = 0  # its nested holds
+        self.wrote = False  # whether this write hold changes the library (a new token on release)
+        self.fd: int | None = None
+        self.seen: str | None = None  # the token this process's Chroma client is current with
+        self.epoch = 0  # +1 whenever the client is replaced: each VectorStore then reopens its collection
+        self.mine = threading.local()  # this thread's read holds
+
+    @contextmanager
+    def shared(self) -> Iterator[None]:
+        me = threading.get_ident()
+        with self.cond:
+            counted = self.writer != me  # a writing thread reads under its write hold
+            if counted:
+                while self.writer is not None:
+                    self.cond.wait()
+                if self.readers == 0:
+                    self._take(fcntl.LOCK_SH)
+                self.readers += 1
+                self.mine.reads = getattr(self.mine, "reads", 0) + 1
+        try:
+            yield
+        finally:
+            if counted:
+                with self.cond:
+                    self.readers -= 1
+                    self.mine.reads -= 1
+                    if self.readers == 0:
+                        self._release()
+
+    @contextmanager
+    def exclusive(self, writes: bool = True) -> Iterator[None]:
+        me = threading.get_ident()
+        with self.cond:
+            if self.writer != me:
+                if getattr(self.mine, "reads", 0):
+                    raise RuntimeError(f"this thread is reading the vector store at {self.folder}: "
+                                       "it cannot start writing it before the read ends")
+                while self.writer is not None or self.readers:
+                    self.cond.wait()
+                self._take(fcntl.LOCK_EX)
+                self.writer = me
+            self.depth += 1
+            self.wrote = self.wrote or writes
+        try:
+            yield
+        finally:
+            with self.cond:
+                self.depth -= 1
+                if self.depth == 0:
+                    if self.wrote:
+                        self._leave_token()
+                    self.writer, self.wrote = None, False
+                    self._release()
+
+    def reopen(self) -> None:
+        """Replace this process's client for the folder (every VectorStore on it reopens its collection)."""
+        with self.cond:
+            _forget_client(self.folder)
+            self.epoch += 1
+
+    def _take(self, mode: int) -> None:
+        """Lock the file (waiting for other processes), then check the last writer's token. Called
+        with the condition held and no hold in this process."""
+        self.fd = _open_lock_file(self.folder, writing=mode == fcntl.LOCK_EX)
+        token = ""
+        if self.fd is not None:
+            fcntl.flock(self.fd, mode)
+            token = os.pread(self.fd, 64, 0).decode("ascii", errors="replace")
+        if token != self.seen:  # another process wrote, or this process has not looked yet
+            _forget_client(self.folder)
+            self.epoch += 1
+            self.seen = token
+
+    def _leave_token(self) -> None:
+        token = uuid.uuid4().hex
+        os.ftruncate(self.fd, 0)
+        os.pwrite(self.fd, token.encode("ascii"), 0)
+        self.seen = token  # this process wrote through its own client: it is current
+
+    def _release(self) -> None:
+        if self.fd is not None:
+            fcntl.flock(self.fd, fcntl.LOCK_UN)
+            os.close(self.fd)  # opened per hold: a folder deleted meanwhile gets a fresh lock file
+            self.fd = None
+        self.cond.notify_all()
+
+
+def _open_lock_file(folder: Path, writing: bool) -> int | None:
+    """The lock file, created if need be. A reader of a read-only folder locks it read-only, or not at
+    all when it does not exist: nobody can be writing such a library through verify."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        return os.open(folder / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError:
+        if writing:
+            raise
+    try:
+        return os.open(folder / LOCK_FILE, os.O_RDONLY)
+    except OSError:
+        return None
+
+
+_LOCKS: dict[str, LibraryLock] = {}
+_LOCKS_GUARD = threading.Lock()
+
+
+def library_lock(folder: Path | str) -> LibraryLock:
+    """The one lock of this process for a vector store folder (however its path is spelled)."""
+    key = str(Path(folder).resolve())
+    with _LOCKS_GUARD:
+        return _LOCKS.setdefault(key, LibraryLock(Path(key)))
 
 
 def index_text(title: str, text: str) -> str:
