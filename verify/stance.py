@@ -1,0 +1,249 @@
+"""Sentence-level stance with real probabilities, for the offline model (issue 12, phase 1).
+
+A 1.5B model asked for one label over long evidence answers with noise; asked a short Yes/No
+question about one sentence it carries signal. So, per claim:
+1. an English form of the claim (one short translation call when the claim is not English);
+2. the few evidence sentences sharing most words with the claim (original or English form);
+3. per sentence, P(Yes) for "does it state the claim is true" and for "does it show it is false",
+   read from the next-token distribution, plus deterministic mismatches (numbers, dates, names,
+   negation) between claim and sentence;
+4. a fitted calibrator (verify/calibration.py) turns those features into P(SUPPORTED), P(REFUTED),
+   P(NOT_ENOUGH_INFO); a verdict whose top probability is under the threshold abstains as
+   NOT_ENOUGH_INFO with the reason.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import pprint
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+from pydantic import BaseModel
+
+from .calibration import LABELS, Calibrator, decide
+from .mismatch import Mismatch, mismatches, overlap
+from .prompts import Prompt, load_prompt
+from .text import split_sentences
+
+TOP_SENTENCES = 2
+# Written by bench/offline_judge.py --fit: a Python module, so that a wheel carries it.
+CALIBRATION_FILE = Path(__file__).resolve().parent / "stance_calibration.py"
+FEATURES = ["support_best", "refute_at_best", "refute_max", "support_minus_refute", "overlap_best",
+            "numbers_differ", "names_missing", "negation_differs"]
+
+
+class ProbeModel(Protocol):
+    """What the judge needs from a model: P(Yes) after a prompt, and a short completion."""
+
+    identity: str
+
+    def p_yes(self, prompt: Prompt, **values: str) -> float: ...
+
+    def complete(self, prompt: Prompt, max_tokens: int, **values: str) -> str: ...
+
+
+class SentenceStance(BaseModel):
+    index: int                 # position of its passage in the evidence list
+    text: str
+    overlap: float
+    p_support: float           # P(Yes) to "does the sentence state the claim is true"
+    p_refute: float            # P(Yes) to "does the sentence show the claim is false"
+    mismatches: list[Mismatch]
+
+
+class StanceVerdict(BaseModel):
+    label: str
+    probabilities: dict[str, float]
+    confidence: float          # calibrated probability of `label`
+    abstained: bool
+    reason: str
+    claim_en: str
+    features: dict[str, float]
+    sentences: list[SentenceStance]
+
+
+@dataclass(frozen=True)
+class StancePrompts:
+    translate: Prompt
+    support: Prompt
+    refute: Prompt
+
+    @classmethod
+    def load(cls) -> "StancePrompts":
+        return cls(translate=load_prompt("translate_claim"), support=load_prompt("stance_support"),
+                   refute=load_prompt("stance_refute"))
+
+
+# --- The model: llama.cpp in process, next-token probabilities -----------------------------------
+
+
+class LlamaProbe:
+    """Qwen-style chat prompts on an in-process llama.cpp model.
+
+    Only the last token's logits are needed, so logits_all stays False and the logits are read from
+    the context right after eval. Consecutive prompts share their beginning (system part, claim,
+    sentence), so the common token prefix is kept in the KV cache and only the rest is evaluated.
+    Few threads by default: on a shared 2-core machine one thread per core stalls whenever another
+    process runs (issue 12 measured 3-4 s idle against 55-111 s beside one busy process).
+    """
+
+    def __init__(self, model_path: Path, n_threads: int = 1, n_ctx: int = 2048, identity: str = ""):
+        from llama_cpp import Llama
+
+        self._llama = Llama(model_path=str(model_path), n_ctx=n_ctx, n_threads=n_threads,
+                            n_threads_batch=n_threads, logits_all=False, seed=0, verbose=False)
+        self._lock = threading.Lock()
+        self.identity = identity or f"llama.cpp:{Path(model_path).name}"
+        self._yes = self._single_token("Yes")
+        self._no = self._single_token("No")
+
+    def _single_token(self, word: str) -> int:
+        ids = self._llama.tokenize(word.encode(), add_bos=False, special=False)
+        if len(ids) != 1:
+            raise ValueError(f"{word!r} is not one token for this model")
+        return ids[0]
+
+    @staticmethod
+    def chat(system: str, user: str) -> str:
+        return (f"<|im_start|>system\n{system}<|im_end|>\n<|im_start|>user\n{user}<|im_end|>\n"
+                f"<|im_start|>assistant\n")
+
+    def p_yes(self, prompt: Prompt, **values: str) -> float:
+        """P(Yes) / (P(Yes) + P(No)) for the first answer token."""
+        from llama_cpp import llama_get_logits_ith
+
+        tokens = self._llama.tokenize(self.chat(*prompt.render(**values)).encode(), add_bos=False, special=True)
+        with self._lock:
+            llm = self._llama
+            cached = llm.input_ids[: llm.n_tokens].tolist()
+            keep = 0
+            while keep < min(len(cached), len(tokens) - 1) and cached[keep] == tokens[keep]:
+                keep += 1
+            llm.n_tokens = keep          # eval() drops the KV cache after n_tokens
+            llm.eval(tokens[keep:])
+            logits = np.ctypeslib.as_array(llama_get_logits_ith(llm.ctx, -1), shape=(llm.n_vocab(),))
+            yes, no = float(logits[self._yes]), float(logits[self._no])
+        return 1.0 / (1.0 + math.exp(no - yes))
+
+    def complete(self, prompt: Prompt, max_tokens: int, **values: str) -> str:
+        with self._lock:
+            out = self._llama.create_completion(self.chat(*prompt.render(**values)), max_tokens=max_tokens,
+                                                temperature=0.0, seed=0, stop=["<|im_end|>", "\n"])
+        return out["choices"][0]["text"].strip()
+
+
+# --- The judge -----------------------------------------------------------------------------------
+
+
+def english_claim(claim: str, language: str, model: ProbeModel, prompts: StancePrompts) -> str:
+    if language.lower().startswith("en"):
+        return claim
+    translated = model.complete(prompts.translate, max_tokens=96, claim=claim)
+    return translated or claim
+
+
+def candidate_sentences(claims: list[str], evidence: list[str], top: int = TOP_SENTENCES) -> list[tuple[int, str, float]]:
+    """(passage index, sentence, overlap) of the `top` sentences most like any form of the claim.
+
+    Ties go to the earlier passage: the evidence list is in retrieval order.
+    """
+    scored = []
+    for index, passage in enumerate(evidence):
+        for start, end in split_sentences(passage) or [(0, len(passage))]:
+            sentence = " ".join(passage[start:end].split())
+            if sentence:
+                scored.append((max(overlap(c, sentence) for c in claims), -index, sentence))
+    scored.sort(reverse=True)
+    return [(-neg_index, sentence, score) for score, neg_index, sentence in scored[:top]]
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-4), 1 - 1e-4)
+    return math.log(p / (1 - p))
+
+
+def claim_features(sentences: list[SentenceStance]) -> dict[str, float]:
+    """One fixed-length vector per claim; zeros (and a low support) when there is no evidence."""
+    if not sentences:
+        return dict.fromkeys(FEATURES, 0.0) | {"support_best": _logit(1e-4), "refute_at_best": _logit(1e-4),
+                                                "refute_max": _logit(1e-4)}
+    best = max(sentences, key=lambda s: s.p_support)
+    kinds = [m.kind for m in best.mismatches]
+    return {
+        "support_best": _logit(best.p_support),
+        "refute_at_best": _logit(best.p_refute),
+        "refute_max": max(_logit(s.p_refute) for s in sentences),
+        "support_minus_refute": best.p_support - best.p_refute,
+        "overlap_best": max(s.overlap for s in sentences),
+        "numbers_differ": float(min(2, sum(k in ("number", "year", "month") for k in kinds))),
+        "names_missing": float(min(3, kinds.count("name"))),
+        "negation_differs": float("negation" in kinds),
+    }
+
+
+def probe_sentences(claim: str, claim_en: str, evidence: list[str], model: ProbeModel,
+                    prompts: StancePrompts, top: int = TOP_SENTENCES) -> list[SentenceStance]:
+    forms = [claim_en] if claim_en == claim else [claim_en, claim]
+    out = []
+    for index, sentence, score in candidate_sentences(forms, evidence, top):
+        # Ask in the claim's own words when the sentence shares more with them (same language).
+        shown = max(forms, key=lambda c: overlap(c, sentence))
+        out.append(SentenceStance(
+            index=index, text=sentence, overlap=score,
+            p_support=model.p_yes(prompts.support, claim=shown, sentence=sentence),
+            p_refute=model.p_yes(prompts.refute, claim=shown, sentence=sentence),
+            mismatches=mismatches(shown, sentence),
+        ))
+    return out
+
+
+def verdict(features: dict[str, float], calibrator: Calibrator, claim_en: str,
+            sentences: list[SentenceStance]) -> StanceVerdict:
+    p = calibrator.proba([features[name] for name in calibrator.feature_names])[0]
+    label, abstained = decide(p, calibrator.abstain_below)
+    probabilities = {lab: round(float(v), 4) for lab, v in zip(LABELS, p)}
+    top = LABELS[int(np.argmax(p))]
+    if abstained:
+        reason = f"most likely {top} but only at p={p.max():.2f} (threshold {calibrator.abstain_below:.2f})"
+    elif not sentences:
+        reason = "no evidence sentence to check"
+    else:
+        best = max(sentences, key=lambda s: s.p_support)
+        flags = "; ".join(m.detail for m in best.mismatches[:3]) or "no mismatch found"
+        reason = f"best sentence: P(states claim)={best.p_support:.2f}, P(shows false)={best.p_refute:.2f}; {flags}"
+    return StanceVerdict(label=label, probabilities=probabilities, confidence=round(float(p[LABELS.index(label)]), 4),
+                         abstained=abstained, reason=reason, claim_en=claim_en, features=features, sentences=sentences)
+
+
+def judge(claim: str, language: str, evidence: list[str], model: ProbeModel, calibrator: Calibrator,
+          prompts: StancePrompts | None = None) -> StanceVerdict:
+    prompts = prompts or StancePrompts.load()
+    claim_en = english_claim(claim, language, model, prompts)
+    sentences = probe_sentences(claim, claim_en, evidence, model, prompts)
+    return verdict(claim_features(sentences), calibrator, claim_en, sentences)
+
+
+def load_calibrator() -> Calibrator:
+    from .errors import ConfigError
+
+    try:
+        from .stance_calibration import CALIBRATION
+    except ImportError as exc:
+        raise ConfigError(f"no stance calibration at {CALIBRATION_FILE}: run python bench/offline_judge.py --fit") from exc
+    return Calibrator.model_validate(CALIBRATION)
+
+
+def save_calibrator(calibrator: Calibrator, path: Path = CALIBRATION_FILE) -> None:
+    """Write the fitted calibrator as a Python module (atomically: a reader never sees half of it)."""
+    body = pprint.pformat(calibrator.model_dump(), width=110, sort_dicts=False)
+    text = (f'"""Stance calibrator fitted by bench/offline_judge.py --fit on: {calibrator.fitted_on}.\n\n'
+            'Generated file: re-fit rather than edit."""\n\n'
+            f"CALIBRATION = {body}\n")
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
