@@ -14,6 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 
 from .config import DEMO_GRADE_WARNING, Settings
 from .errors import VerifyError
+from .resources import DASHBOARD_APP
 from .terminal import line, plain
 
 app = typer.Typer(
@@ -265,10 +266,9 @@ def ui_command(
     address: str = typer.Option("127.0.0.1", "--address", help="Address to bind (127.0.0.1 keeps it on this machine)."),
 ) -> None:
     """Open the review dashboard (Streamlit) on the store: approve or reject every verdict."""
-    # ui/ sits next to the package in the source checkout, not inside it (see DESIGN.md layout).
-    app_path = Path(__file__).resolve().parent.parent / "ui" / "app.py"
+    app_path = DASHBOARD_APP  # ui/ beside the package in a checkout, inside it in a wheel (verify/resources.py)
     if not app_path.is_file():
-        fail(VerifyError(f"the dashboard is not at {app_path}: run verify from a source checkout (pip install -e .)"))
+        fail(VerifyError(f"the dashboard is not at {app_path}: reinstall verify (pip install -e . in the checkout)"))
     db_path = settings_from(db_path=db).db_path.resolve()
     env = dict(os.environ, VERIFY_DB=str(db_path))
     cmd = [sys.executable, "-m", "streamlit", "run", str(app_path), "--server.address", address,

@@ -12,8 +12,8 @@ from pathlib import Path
 
 from .errors import ConfigError
 from .models import PromptRef
+from .resources import PROMPTS_DIR
 
-PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
 USER_MARKER = "---user---"
 
 
