@@ -24,7 +24,7 @@ from pathlib import Path
 from _shared import SEED_SET, dataset_path, machine
 
 from verify.config import Settings
-from verify.evaluate import EvalConfig, Evaluator
+from verify.evaluation.run import EvalConfig, Evaluator
 
 
 class Stats:

@@ -17,7 +17,7 @@ from pathlib import Path
 from _shared import CACHE, ROOT, SEED_SOURCES, machine, table
 
 from verify.config import Settings
-from verify.metrics import estimated_cost
+from verify.evaluation.metrics import estimated_cost
 from verify.store import Store
 
 HERE = CACHE / "cost"

@@ -24,7 +24,7 @@ from _shared import CACHE, SEED_SET, dataset_path, machine
 
 from verify.config import DEFAULT_EMBEDDER
 from verify.embed import build_embedder
-from verify.evalset import load_dataset
+from verify.evaluation.dataset import load_dataset
 from verify.models import Chunk, Sentence, SourceMeta
 from verify.retrieve import Query, Retriever
 from verify.vectorstore import VectorStore

@@ -18,8 +18,8 @@ import argparse
 from _shared import CACHE, SEED_SOURCES, dataset_path, machine, table
 
 from verify.config import Settings
-from verify.evalreport import markdown, write_outputs
-from verify.evaluate import EvalConfig, Evaluator
+from verify.evaluation.report import markdown, write_outputs
+from verify.evaluation.run import EvalConfig, Evaluator
 
 HERE = CACHE / "quality"
 SETS = ["seed", "climate_fever_dev", "fever_en_dev", "scifact_dev", "daccord_fr_dev"]
@@ -45,7 +45,7 @@ def summary_row(name: str, r: dict) -> dict:
         "R@1/5/10 (all claims)": "/".join(f"{ret[f'recall@{k}']:.2f}" for k in (1, 5, 10)) if ret else "n/a",
         "cit. prec.": cit["citation_precision"], "cit. valid": cit["citation_validity"],
         "s/claim": r["timing"]["wall_s_per_claim"],
-        "calls/claim": round((use["calls"] + use["cached_calls"]) / max(1, r["claims_judged"]), 2),
+        "calls/claim": use["calls_per_claim"],  # sent + cached: the method's cost
         "cached": use["cached_calls"],
         "tokens/claim": f"{use['prompt_tokens_per_claim']:.0f}+{use['completion_tokens_per_claim']:.0f}",
     }

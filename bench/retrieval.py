@@ -24,8 +24,8 @@ from _shared import CACHE, SEED_SOURCES, MemoEmbeddings, collection_name, datase
 
 from verify.config import DEFAULT_EMBEDDER
 from verify.embed import build_embedder
-from verify.evalset import load_dataset
-from verify.evaluate import build_library, retrieval_metrics, retrieve_all
+from verify.evaluation.dataset import load_dataset
+from verify.evaluation.run import build_library, retrieval_metrics, retrieve_all
 from verify.retrieve import Retriever
 from verify.vectorstore import VectorStore
 

@@ -94,8 +94,8 @@ def test_hub_gguf_spec_resolves_through_the_hugging_face_cache(tmp_path, monkeyp
 def test_french_seed_claims_find_their_english_evidence(tmp_path):
     """Issue 2's retrieval target, as a regression guard: French claims alone (the local model's
     extractive mode has no English form) against the real seed sources with the default embedder."""
-    from verify.evalset import load_dataset
-    from verify.evaluate import build_library, retrieval_metrics, retrieve_all
+    from verify.evaluation.dataset import load_dataset
+    from verify.evaluation.run import build_library, retrieval_metrics, retrieve_all
     from verify.retrieve import Retriever
     from verify.vectorstore import VectorStore
 

@@ -344,7 +344,7 @@ def _detach_stdout() -> None:
 
 @app.command("eval")
 def eval_command(
-    dataset: Path = typer.Argument(..., help="Labelled claims, JSONL (format: ../shared/eval/README.md)."),
+    dataset: Path = typer.Argument(..., help="Labelled claims, JSONL (format: docs/eval-format.md)."),
     mode: str = typer.Option("pooled", "--mode", help="pooled: retrieve from all the set's evidence; paired: judge each claim against its own evidence."),
     model: Optional[str] = ModelOpt, base_url: Optional[str] = BaseUrlOpt, embedder: Optional[str] = EmbedderOpt,
     limit: Optional[int] = typer.Option(None, "--limit", "-n", help="Judge a seeded, label-balanced sample of N claims (retrieval is scored on all)."),
@@ -358,8 +358,8 @@ def eval_command(
 ) -> None:
     """Score retrieval and verdicts on a labelled claim set (accuracy, recall@k, citations, time, cost)."""
     _quiet_libraries()
-    from .evalreport import console_summary, write_outputs
-    from .evaluate import EvalConfig, Evaluator
+    from .evaluation.report import console_summary, write_outputs
+    from .evaluation.run import EvalConfig, Evaluator
 
     settings = settings_from(model=model, base_url=base_url, embedder=embedder, db_path=db, top_k=top_k,
                              concurrency=concurrency, use_cache=False if no_cache else None)

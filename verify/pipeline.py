@@ -6,10 +6,11 @@ whose claim extraction failed is stored as `failed`, never as a finished run wit
 from __future__ import annotations
 
 import secrets
-from concurrent.futures import ThreadPoolExecutor, as_completed
+import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Protocol
+from typing import Callable, Protocol
 
 from .config import Settings
 from .documents import load_document
@@ -19,7 +20,7 @@ from .extract import extract_claims, merge_claims, select_claims
 from .ingest import IngestReport, ingest
 from .judge import judge_claim
 from .llm import StructuredLLM, build_chat_model
-from .models import Article, Claim, Run, RunSettings, Usage, Verdict, utcnow
+from .models import Article, Claim, Evidence, Run, RunSettings, Usage, Verdict, utcnow
 from .prompts import load_prompt, parse_spec
 from .retrieve import Query, Retriever
 from .store import Store
@@ -72,6 +73,44 @@ def new_run_id() -> str:
 def read_article(location: str, settings: Settings) -> Article:
     doc = load_document(location, max_bytes=settings.max_input_bytes, timeout_s=settings.url_timeout_s)
     return Article.from_text(doc.text, title=doc.meta.title, language=doc.meta.language, source=location)
+
+
+@dataclass(frozen=True)
+class JudgeJob:
+    claim: Claim
+    evidence: list[Evidence]
+    language: str  # the language the claim is written in, told to the judge
+
+
+@dataclass(frozen=True)
+class Judged:
+    claim: Claim
+    evidence: list[Evidence]
+    verdict: Verdict
+    wall_s: float  # judging time of this claim, retries included
+
+
+def judge_workers(settings: Settings) -> int:
+    """One llama.cpp context serves one request at a time; remote backends take `concurrency`."""
+    return 1 if settings.is_local else max(1, settings.concurrency)
+
+
+def judge_claims(jobs: list[JudgeJob], llm: StructuredLLM, prompt, store: Store, workers: int,
+                 on_done: Callable[[Judged], None] = lambda judged: None) -> list[Judged]:
+    """The judging step of `verify run` and `verify eval`: each claim judged against its evidence,
+    `workers` at a time, and stored with that evidence as soon as it is judged (a crash loses only
+    the claims being judged). Results come back in job order."""
+
+    def work(job: JudgeJob) -> Judged:
+        started = time.perf_counter()
+        verdict = judge_claim(job.claim, job.evidence, llm, prompt, job.language)
+        store.save_judgement(job.claim, job.evidence, verdict)
+        judged = Judged(job.claim, job.evidence, verdict, time.perf_counter() - started)
+        on_done(judged)
+        return judged
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(work, jobs))
 
 
 class Pipeline:
@@ -178,19 +217,10 @@ class Pipeline:
         self.progress.advance("retrieve", len(todo))
         self.progress.start("judge", len(todo))
         verdicts = dict(done)
-
-        def work(claim: Claim, evidence) -> Verdict:
-            verdict = judge_claim(claim, evidence, self.llm, self.judge_prompt, article.language)
-            self.store.save_judgement(claim, evidence, verdict)
-            return verdict
-
-        workers = 1 if self.settings.is_local else max(1, self.settings.concurrency)
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            futures = [pool.submit(work, c, ev) for c, ev in zip(todo, evidence_sets)]
-            for future in as_completed(futures):
-                verdict = future.result()
-                verdicts[verdict.claim_id] = verdict
-                self.progress.advance("judge")
+        jobs = [JudgeJob(c, ev, article.language) for c, ev in zip(todo, evidence_sets)]
+        for judged in judge_claims(jobs, self.llm, self.judge_prompt, self.store, judge_workers(self.settings),
+                                   on_done=lambda judged: self.progress.advance("judge")):
+            verdicts[judged.verdict.claim_id] = judged.verdict
         return RunOutcome(run=run, article=article, claims=claims, verdicts=verdicts, ingest=None)
 
     def finish(self, outcome: RunOutcome, first_call: int) -> RunOutcome:

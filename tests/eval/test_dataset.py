@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from verify.evalset import DatasetError, load_dataset
+from verify.evaluation.dataset import DatasetError, load_dataset
 
 OK = {"id": "a", "claim": "Paris is in France.", "label": "SUPPORTED", "language": "en",
       "evidence": [{"source_id": "s1", "title": "Paris", "text": "Paris is the capital of France."}]}

@@ -7,8 +7,8 @@ from typer.testing import CliRunner
 from tests.conftest import fake_settings
 from tests.fakes import judge_reply, scripted
 from verify.cli import app
-from verify.evalreport import markdown
-from verify.evaluate import EvalConfig, Evaluator
+from verify.evaluation.report import markdown
+from verify.evaluation.run import EvalConfig, Evaluator
 
 ROWS = [
     {"id": "c1", "claim": "The Eiffel Tower is in Paris.", "label": "SUPPORTED", "language": "en",

@@ -3,7 +3,7 @@
 import pytest
 
 from verify.embed import build_embedder
-from verify.evalset import make_document
+from verify.evaluation.dataset import make_document
 from verify.ingest import IngestReport, ingest_documents
 from verify.retrieve import LexicalIndex, Retriever, library_version
 from verify.vectorstore import VectorStore

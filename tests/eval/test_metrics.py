@@ -2,7 +2,7 @@
 
 import pytest
 
-from verify import metrics
+from verify.evaluation import metrics
 
 L3 = ("SUPPORTED", "REFUTED", "NOT_ENOUGH_INFO")
 

@@ -1,26 +1,28 @@
 """Labelled claim-verification sets (the JSONL format of docs/eval-format.md).
 
-Loading validates every line and names the line of the first problem. The evidence of a set can be
-turned into a source library (pooled evaluation) or into each claim's own passages (paired), and
-gold evidence is matched against retrieved chunks by its text, so the same check works for the
-pooled library and for a real library of source files (the seed set, whose evidence items are
-sentences of seeds/sources/).
+Each line is validated by the pydantic models below; a bad line stops loading with `file:line: reason`
+naming the first problem. The evidence of a set can be turned into a source library (pooled
+evaluation) or into each claim's own passages (paired), and gold evidence is matched against
+retrieved chunks by its text, so the same check works for the pooled library and for a real library
+of source files (the seed set, whose evidence items are sentences of seeds/sources/).
 """
 
 from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from .documents import Document, detect_language, normalise
-from .errors import InputError
-from .models import Chunk, SourceMeta, content_hash
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_core import PydanticCustomError
+
+from ..documents import Document, detect_language, normalise
+from ..errors import InputError
+from ..models import Chunk, SourceMeta, content_hash
 
 THREE_WAY = ("SUPPORTED", "REFUTED", "NOT_ENOUGH_INFO")
 TWO_WAY = ("REFUTED", "NOT_REFUTED")
-REQUIRED = ("id", "claim", "label", "evidence")
 # Stance spellings seen in public sets (SciFact uses entailment / not_entailment) -> one vocabulary.
 STANCES = {
     "supports": "SUPPORTS", "support": "SUPPORTS", "supported": "SUPPORTS", "entailment": "SUPPORTS",
@@ -37,23 +39,89 @@ class DatasetError(InputError):
     """A dataset line that cannot be used; the message names the file and line."""
 
 
-@dataclass(frozen=True)
-class EvalEvidence:
+def _refuse(reason: str) -> PydanticCustomError:
+    """A validation error whose message is the whole reason shown after `file:line: `."""
+    return PydanticCustomError("dataset", reason)
+
+
+class EvalEvidence(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
     source_id: str
-    title: str
+    title: str = ""
     text: str
-    stance: str | None  # SUPPORTS | REFUTES | NOT_ENOUGH_INFO | None (not given)
+    stance: str | None = None  # SUPPORTS | REFUTES | NOT_ENOUGH_INFO | None (not given)
+
+    @field_validator("source_id", "text", mode="before")
+    @classmethod
+    def _non_empty(cls, value: Any, info) -> str:
+        if not isinstance(value, str) or not value.strip():
+            raise _refuse(f"missing or empty '{info.field_name}'")
+        return normalise(value) if info.field_name == "text" else value
+
+    @field_validator("title", mode="before")
+    @classmethod
+    def _title(cls, value: Any) -> str:
+        return str(value or "")
+
+    @field_validator("stance", mode="before")
+    @classmethod
+    def _stance(cls, value: Any) -> str | None:
+        if value is None:
+            return None
+        if str(value).lower() not in STANCES:
+            accepted = ", ".join(sorted(STANCES))
+            raise _refuse(f"unknown stance {value!r} (accepted, any case: {accepted})")
+        return STANCES[str(value).lower()]
 
 
-@dataclass
-class EvalClaim:
+class EvalClaim(BaseModel):
+    """One line of the file. Fields are declared in the order missing ones are named."""
+    model_config = ConfigDict(extra="ignore")
+
     id: str
     claim: str
     label: str
-    language: str
     evidence: list[EvalEvidence]
-    meta: dict = field(default_factory=dict)
+    language: str = "und"
+    meta: dict = Field(default_factory=dict)
     line: int = 0
+
+    @field_validator("id", mode="before")
+    @classmethod
+    def _id(cls, value: Any) -> str:
+        return str(value)
+
+    @field_validator("claim", mode="before")
+    @classmethod
+    def _claim(cls, value: Any) -> str:
+        if not isinstance(value, str) or not value.strip():
+            raise _refuse("'claim' must be a non-empty string")
+        return value.strip()
+
+    @field_validator("label", mode="before")
+    @classmethod
+    def _label(cls, value: Any) -> str:
+        if value not in THREE_WAY + TWO_WAY:
+            raise _refuse(f"unknown label {value!r} (expected one of {', '.join(THREE_WAY + TWO_WAY)})")
+        return value
+
+    @field_validator("evidence", mode="before")
+    @classmethod
+    def _evidence(cls, value: Any) -> Any:
+        if not isinstance(value, list):
+            raise _refuse("'evidence' must be a list")
+        return value
+
+    @field_validator("language", mode="before")
+    @classmethod
+    def _language(cls, value: Any) -> str:
+        return str(value or "und")
+
+    @field_validator("meta", mode="before")
+    @classmethod
+    def _meta(cls, value: Any) -> dict:
+        return value if isinstance(value, dict) else {}  # free-form: anything else is ignored
 
     @property
     def claim_en(self) -> str:
@@ -67,8 +135,7 @@ class EvalClaim:
         return list(self.evidence)
 
 
-@dataclass
-class EvalSet:
+class EvalSet(BaseModel):
     path: str
     claims: list[EvalClaim]
     scheme: str  # "3way" | "2way"
@@ -108,36 +175,28 @@ def parse_line(line: str, where: str) -> EvalClaim:
         raise DatasetError(f"{where}: not valid JSON ({exc.msg} at column {exc.colno})") from exc
     if not isinstance(row, dict):
         raise DatasetError(f"{where}: expected a JSON object, got {type(row).__name__}")
-    missing = [name for name in REQUIRED if name not in row]
+    try:
+        return EvalClaim.model_validate(row)
+    except ValidationError as exc:
+        raise DatasetError(f"{where}: {first_problem(exc)}") from None
+
+
+def first_problem(exc: ValidationError) -> str:
+    """The reason for the first problem of a line, in the file's own terms (`evidence[2]: ...`)."""
+    errors = exc.errors(include_url=False)
+    missing = [e["loc"][0] for e in errors if e["type"] == "missing" and len(e["loc"]) == 1]
     if missing:
-        raise DatasetError(f"{where}: missing field(s) {', '.join(missing)}")
-    if not isinstance(row["claim"], str) or not row["claim"].strip():
-        raise DatasetError(f"{where}: 'claim' must be a non-empty string")
-    label = row["label"]
-    if label not in THREE_WAY + TWO_WAY:
-        raise DatasetError(f"{where}: unknown label {label!r} (expected one of {', '.join(THREE_WAY + TWO_WAY)})")
-    if not isinstance(row["evidence"], list):
-        raise DatasetError(f"{where}: 'evidence' must be a list")
-    evidence = [parse_evidence(item, f"{where}: evidence[{i}]") for i, item in enumerate(row["evidence"])]
-    meta = row.get("meta") if isinstance(row.get("meta"), dict) else {}
-    return EvalClaim(id=str(row["id"]), claim=row["claim"].strip(), label=label,
-                     language=str(row.get("language") or "und"), evidence=evidence, meta=meta)
-
-
-def parse_evidence(item, where: str) -> EvalEvidence:
-    if not isinstance(item, dict):
-        raise DatasetError(f"{where}: expected an object")
-    for name in ("source_id", "text"):
-        if not isinstance(item.get(name), str) or not item[name].strip():
-            raise DatasetError(f"{where}: missing or empty '{name}'")
-    stance = item.get("stance")
-    if stance is not None:
-        if str(stance).lower() not in STANCES:
-            accepted = ", ".join(sorted(STANCES))
-            raise DatasetError(f"{where}: unknown stance {stance!r} (accepted, any case: {accepted})")
-        stance = STANCES[str(stance).lower()]
-    return EvalEvidence(source_id=item["source_id"], title=str(item.get("title") or ""),
-                        text=normalise(item["text"]), stance=stance)
+        return f"missing field(s) {', '.join(map(str, missing))}"
+    error = errors[0]
+    loc = list(error["loc"])
+    where = f"evidence[{loc[1]}]: " if loc[:1] == ["evidence"] and len(loc) > 1 else ""
+    if error["type"] == "dataset":
+        return where + error["msg"]
+    if where and error["type"] == "missing":
+        return f"{where}missing or empty '{loc[2]}'"
+    if where and len(loc) == 2:  # the item itself is not an object
+        return f"{where}expected an object"
+    return f"{where}{'.'.join(map(str, loc[2 if where else 0:]))}: {error['msg']}"
 
 
 def label_scheme(claims: list[EvalClaim], path: Path) -> str:

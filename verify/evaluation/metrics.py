@@ -11,7 +11,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .config import load_prices
+from ..config import load_prices
 
 FAILED = "FAILED"
 
