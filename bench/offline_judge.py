@@ -2,7 +2,7 @@
 
     nice -n 10 python bench/offline_judge.py --per-label 6            # features for the samples
     nice -n 10 python bench/offline_judge.py --per-label 6 --fit      # + fit verify/stance_calibration.py
-    python bench/offline_judge.py --per-label 6 --report              # figures only (all cached)
+    python bench/offline_judge.py --per-label 6                       # re-run: figures from the cache
     nice -n 10 python bench/offline_judge.py --timing                 # s/claim: 1 vs 2 threads, +busy process
 
 Each claim is judged against its own gold evidence sentences (no retrieval), so these figures

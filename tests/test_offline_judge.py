@@ -121,7 +121,7 @@ def test_mismatches_name_differing_years_missing_names_and_negation():
     assert found == {"year": "claim says 2024, the sentence says 2025",
                      "name": "the sentence does not mention Moscow",
                      "negation": "negation differs: the claim says 'not'"}
-    assert mismatches("Ukrainian troops left Kursk.", "Troops from Ukraine left the Kursk region.") == []
+    assert mismatches("The Ukrainian troops left Kursk.", "Troops from Ukraine left the Kursk region.") == []
 
 
 def test_overlap_counts_claim_content_words_found_in_the_sentence():
