@@ -67,14 +67,19 @@ def sample(rows: list[dict], split: str, dataset: str, per_label: int) -> list[d
             by_label[row["label"]].append(row)
     if dataset == "seed":
         return [r for r in rows]
-    return [r for label in sorted(by_label) for r in by_label[label][:per_label]]
+    # Labels take turns, so the first k claims of a sample are as balanced as the whole.
+    return [by_label[label][i] for i in range(per_label) for label in sorted(by_label) if i < len(by_label[label])]
+
+
+class NotCached(Exception):
+    """--cached-only: this claim has model calls not in the cache yet."""
 
 
 class CachedProbe:
     """The ProbeModel protocol over a disk cache; the model loads only on the first miss."""
 
-    def __init__(self, n_threads: int = 1, use_cache: bool = True):
-        self.n_threads, self.use_cache = n_threads, use_cache
+    def __init__(self, n_threads: int = 1, use_cache: bool = True, cached_only: bool = False):
+        self.n_threads, self.use_cache, self.cached_only = n_threads, use_cache, cached_only
         self.identity = f"qwen1.5b-q4km:{QWEN_1_5B.sha256[:12]}"
         self._model = None
         CACHE.mkdir(parents=True, exist_ok=True)
@@ -95,6 +100,8 @@ class CachedProbe:
         key = hashlib.sha256(json.dumps([kind, prompt.ref.sha256, values], sort_keys=True).encode()).hexdigest()
         if self.use_cache and key in self._memo:
             entry = self._memo[key]
+        elif self.cached_only:
+            raise NotCached(kind)
         else:
             start = time.perf_counter()
             value = fn()
@@ -126,16 +133,22 @@ def claim_record(row: dict, dataset: str, probe: CachedProbe, prompts: stance.St
             "sentences": [s.model_dump() for s in sentences]}
 
 
-def collect(per_label: int, n_threads: int, sets: list[str]) -> list[dict]:
-    probe, prompts = CachedProbe(n_threads), stance.StancePrompts.load()
-    todo = [(split != "calibration", rank, name, split, row) for split in ("calibration", "evaluation")
+def collect(per_label: int, n_threads: int, sets: list[str], worker: tuple[int, int] = (0, 1),
+            cached_only: bool = False) -> list[dict]:
+    probe, prompts = CachedProbe(n_threads, cached_only=cached_only), stance.StancePrompts.load()
+    todo = [(rank, split, name, row) for split in ("calibration", "evaluation")
             for name in sets if not (name == "seed" and split == "calibration")
             for rank, row in enumerate(sample(load(name), split, name, per_label))]
-    # Interleave the sets so a run cut short still covers each of them.
-    todo = [t[2:] for t in sorted(todo, key=lambda t: t[:2])]
+    # Interleave sets and splits so a run cut short still covers each of them; --worker k/n takes
+    # every n-th claim, so n processes can share the work (and the cache file).
+    todo = [(name, split, row) for rank, split, name, row in sorted(todo, key=lambda t: t[:3])]
+    todo = todo[worker[0]::worker[1]]
     records = []
     for i, (name, split, row) in enumerate(todo, 1):
-        records.append(claim_record(row, name, probe, prompts))
+        try:
+            records.append(claim_record(row, name, probe, prompts))
+        except NotCached:
+            continue
         print(f"[{i}/{len(todo)}] {name} {split} {row['label']:<15} {records[-1]['seconds']:6.1f}s "
               f"sup={records[-1]['features']['support_best']:+.2f}", file=sys.stderr, flush=True)
     return records
@@ -213,13 +226,18 @@ def main() -> None:
     ap.add_argument("--sets", default=",".join(SETS + ["seed"]))
     ap.add_argument("--fit", action="store_true", help="fit and write verify/stance_calibration.py")
     ap.add_argument("--abstain-below", type=float, default=0.5)
+    ap.add_argument("--worker", default="0/1", help="k/n: do every n-th claim starting at k")
+    ap.add_argument("--cached-only", action="store_true", help="report on the claims already cached")
     ap.add_argument("--timing", action="store_true")
     ap.add_argument("--timing-claims", type=int, default=3)
     args = ap.parse_args()
     if args.timing:
         timing(args.timing_claims)
         return
-    records = collect(args.per_label, args.threads, args.sets.split(","))
+    k, n = (int(x) for x in args.worker.split("/"))
+    records = collect(args.per_label, args.threads, args.sets.split(","), (k, n), args.cached_only)
+    if n > 1:
+        return
     (CACHE / "records.json").write_text(json.dumps(records, indent=1), encoding="utf-8")
     if args.fit:
         calib = [r for r in records if r["split"] == "calibration"]
