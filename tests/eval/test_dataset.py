@@ -65,3 +65,16 @@ def test_irrelevant_stance_is_accepted_and_unknown_lists_spellings(tmp_path):
     assert claim.evidence[0].stance == "NOT_ENOUGH_INFO"
     msg = error(tmp_path, OK | {"evidence": [{"source_id": "x", "text": "t", "stance": "maybe"}]})
     assert "accepted" in msg and "entailment" in msg and "irrelevant" in msg
+
+
+def test_a_line_is_a_pydantic_model_and_its_problems_keep_the_file_line_messages(tmp_path):
+    from verify.evaluation.dataset import EvalClaim
+
+    claim = load_dataset(write(tmp_path, OK | {"extra": "kept out"})).claims[0]
+    assert EvalClaim.model_validate(claim.model_dump()) == claim
+    assert ":1: expected a JSON object, got list" in error(tmp_path, "[1]")
+    assert ":1: 'claim' must be a non-empty string" in error(tmp_path, OK | {"claim": "  "})
+    assert ":1: 'evidence' must be a list" in error(tmp_path, OK | {"evidence": "Paris"})
+    assert ":1: evidence[0]: expected an object" in error(tmp_path, OK | {"evidence": ["Paris"]})
+    assert ":1: evidence[1]: missing or empty 'source_id'" in error(
+        tmp_path, OK | {"evidence": OK["evidence"] + [{"source_id": 3, "text": "t"}]})

@@ -80,3 +80,71 @@ def test_cli_reports_a_bad_dataset_line(tmp_path):
     result = CliRunner().invoke(app, ["eval", str(path)])
     assert result.exit_code == 2
     assert "bad.jsonl:2: unknown label 'FALSE'" in " ".join(result.output.split())
+
+
+# --- issue 13: the eval as a run, unreadable sources, cached calls, paired wording ---------------------
+
+
+def test_eval_keeps_its_verdicts_and_citations_as_a_run_that_show_opens(tmp_path):
+    from tests.fakes import register_fake
+    from verify.store import Store
+
+    register_fake(scripted(judge_reply("SUPPORTED", ["S1"]), judge_reply("REFUTED", ["S1"]),
+                           judge_reply("NOT_ENOUGH_INFO", [])))
+    out = tmp_path / "results.json"
+    result = CliRunner().invoke(app, ["eval", str(dataset(tmp_path)), "--mode", "paired", "--model", "fake", "-j", "1",
+                                      "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    run_id = json.loads(out.read_text())["run_id"]
+    assert f"verify show {run_id}" in " ".join(result.output.split())
+    store = Store(tmp_path / "verify.db", read_only=True)
+    assert store.get_run(run_id).status == "done"
+    verdicts = store.get_verdicts(run_id)
+    claims = store.get_claims(run_id)
+    assert [c.text for c in claims] == [r["claim"] for r in ROWS]
+    moon = next(c for c in claims if c.text.startswith("The Moon"))
+    assert verdicts[moon.id].label.value == "REFUTED"
+    assert "rocky body" in verdicts[moon.id].citations[0].text
+    assert "rocky body" in store.get_evidence(moon.id)[0].chunk.text
+    article = store.get_article(claims[0].article_id)
+    assert all(article.text[c.span.start:c.span.end] == c.text for c in claims)
+    shown = CliRunner().invoke(app, ["show", run_id])
+    assert shown.exit_code == 0 and "The Moon is made of cheese." in shown.output
+
+
+def test_unreadable_source_files_are_listed_and_counted(tmp_path):
+    library = tmp_path / "library"
+    library.mkdir()
+    (library / "eiffel.md").write_text("The Eiffel Tower is a wrought-iron tower in Paris, France.\n")
+    (library / "broken.pdf").write_bytes(b"not a pdf at all")
+    cfg = EvalConfig(dataset=dataset(tmp_path), mode="pooled", limit=1,
+                     sources=[str(library), str(tmp_path / "missing.txt")])
+    results = Evaluator(cfg, fake_settings(top_k=1), chat=scripted(judge_reply("SUPPORTED", ["S1"])),
+                        model_id="fake-model").run()
+    assert results["unreadable_source_count"] == 2
+    assert {u["source"] for u in results["unreadable_sources"]} == {str(library / "broken.pdf"),
+                                                                    str(tmp_path / "missing.txt")}
+    assert "| unreadable sources (left out of the library) | 2 |" in markdown(results)
+
+
+def test_calls_and_tokens_per_claim_count_cached_replies_and_say_which(tmp_path):
+    cfg = EvalConfig(dataset=dataset(tmp_path), mode="paired")
+    chat = scripted(judge_reply("SUPPORTED", ["S1"]), judge_reply("REFUTED", ["S1"]), judge_reply("NOT_ENOUGH_INFO", []))
+    first = Evaluator(cfg, fake_settings(), chat=chat, model_id="fake-model").run()
+    again = Evaluator(cfg, fake_settings(), chat=scripted(), model_id="fake-model").run()  # all from the cache
+    assert (first["usage"]["calls"], first["usage"]["cached_calls"]) == (3, 0)
+    assert (again["usage"]["calls"], again["usage"]["cached_calls"]) == (0, 3)
+    for results in (first, again):
+        assert results["usage"]["calls_per_claim"] == 1.0
+        assert results["usage"]["prompt_tokens_per_claim"] == 100 and results["usage"]["completion_tokens_per_claim"] == 20
+    assert again["usage"]["sent_prompt_tokens_per_claim"] == 0
+    assert "| LLM calls per claim (sent + cached) | 1.00 (0.00 sent + 1.00 cached) |" in markdown(again)
+    assert "| tokens per claim, prompt / completion (sent + cached) | 100 / 20 (sent: 0 / 0) |" in markdown(again)
+
+
+def test_paired_summary_says_there_was_no_retrieval(tmp_path):
+    chat = scripted(judge_reply("SUPPORTED", ["S1"]), judge_reply("REFUTED", ["S1"]), judge_reply("NOT_ENOUGH_INFO", []))
+    results = Evaluator(EvalConfig(dataset=dataset(tmp_path), mode="paired"), fake_settings(), chat=chat,
+                        model_id="fake-model").run()
+    text = markdown(results)
+    assert "no retrieval (paired)" in text and "None" not in text
