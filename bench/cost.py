@@ -38,12 +38,12 @@ def per_purpose(store: Store, run_id: str) -> tuple[list[dict], int, str]:
     model = store.get_run(run_id).settings.model
     groups: dict[str, dict] = defaultdict(lambda: {"calls": 0, "cached": 0, "errors": 0, "prompt": 0, "completion": 0})
     for row in store.llm_calls(run_id):
-        g = groups[row["purpose"]]
+        g = groups[row.purpose]
         g["calls"] += 1
-        g["cached"] += row["cached"]
-        g["errors"] += 1 if row["error"] else 0
-        g["prompt"] += row["prompt_tokens"]
-        g["completion"] += row["completion_tokens"]
+        g["cached"] += row.cached
+        g["errors"] += 1 if row.error else 0
+        g["prompt"] += row.usage.prompt_tokens
+        g["completion"] += row.usage.completion_tokens
     total = {k: sum(g[k] for g in groups.values()) for k in ("calls", "cached", "errors", "prompt", "completion")}
     rows = []
     for purpose, g in sorted(groups.items()) + [("total", total)]:

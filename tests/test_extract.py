@@ -1,6 +1,6 @@
 from tests.fakes import extraction_reply, scripted, selection_reply
 from verify.config import Settings
-from verify.extract import anchor, extract_claims, select_claims, windows, Window
+from verify.extract import Window, anchor, extract_abstractive, extract_extractive, windows
 from verify.llm import StructuredLLM
 from verify.models import Article
 from verify.prompts import load_prompt
@@ -16,7 +16,7 @@ def llm(chat):
 
 
 def test_exact_quote_is_anchored_verbatim():
-    result = extract_claims(ARTICLE, llm(scripted(extraction_reply(
+    result = extract_abstractive(ARTICLE, llm(scripted(extraction_reply(
         ("M. Poutine avait envoyé un message à M. Trump", "Poutine a envoyé un message à Trump.",
          "Putin sent Trump a message.")))), load_prompt("extract_claims"), "r1")
     claim = result.claims[0]
@@ -33,7 +33,7 @@ def test_paraphrased_quote_is_reanchored_by_fuzzy_match():
 
 
 def test_unlocatable_quote_is_flagged_not_given_a_span():
-    result = extract_claims(ARTICLE, llm(scripted(extraction_reply(
+    result = extract_abstractive(ARTICLE, llm(scripted(extraction_reply(
         ("Zelensky a accusé Moscou de crimes de guerre", "Zelensky a accusé Moscou.", "Zelensky accused Moscow.")))),
         load_prompt("extract_claims"), "r1")
     claim = result.claims[0]
@@ -46,8 +46,8 @@ def test_duplicates_from_overlapping_windows_are_merged():
     article = Article.from_text(text.strip(), title="t", language="fr", source="a")
     parts = windows(article.text, 200, 120)
     assert len(parts) >= 2 and sum("Peskov" in w.text for w in parts) >= 2
-    result = extract_claims(article, llm(scripted(*[reply] * len(parts))), load_prompt("extract_claims"), "r",
-                            window_chars=200, overlap=120)
+    result = extract_abstractive(article, llm(scripted(*[reply] * len(parts))), load_prompt("extract_claims"), "r",
+                                 window_chars=200, overlap=120)
     assert len(result.claims) == 1
 
 
@@ -61,11 +61,11 @@ def test_windows_cover_the_whole_text_in_order():
 
 def test_extractive_mode_turns_chosen_sentences_into_exact_claims():
     chat = scripted(selection_reply("S2"))
-    result = select_claims(ARTICLE, llm(chat), load_prompt("select_claims"), "r")
+    result = extract_extractive(ARTICLE, llm(chat), load_prompt("select_claims"), "r")
     assert [c.text for c in result.claims] == ["Selon Dmitri Peskov, il y a des raisons d'être prudemment optimiste."]
     assert "S1: Le Kremlin a déclaré" in chat.prompts[0]
 
 
 def test_failed_extraction_is_reported_not_hidden():
-    result = extract_claims(ARTICLE, llm(scripted("not json", "{still not json")), load_prompt("extract_claims"), "r")
+    result = extract_abstractive(ARTICLE, llm(scripted("not json", "{still not json")), load_prompt("extract_claims"), "r")
     assert result.claims == [] and len(result.failures) == 1

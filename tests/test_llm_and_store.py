@@ -14,12 +14,12 @@ from verify.store import MIGRATIONS, Store
 
 def test_every_call_is_logged_with_prompt_version_hash_and_tokens(seeded_run):
     calls = seeded_run.store.llm_calls(seeded_run.run.id)
-    assert [c["purpose"] for c in calls] == ["extract"] + ["judge"] * 4
+    assert [c.purpose for c in calls] == ["extract"] + ["judge"] * 4
     prompt = load_prompt("judge_claim")
     judge = calls[1]
-    assert (judge["prompt_id"], judge["prompt_version"], judge["prompt_sha256"]) == ("judge_claim", "v1", prompt.ref.sha256)
-    assert judge["model"] == "fake-model" and judge["prompt_tokens"] == 100 and judge["completion_tokens"] == 20
-    assert judge["latency_s"] >= 0 and '"temperature": 0.0' in judge["params"]
+    assert judge.prompt == prompt.ref and judge.prompt.id == "judge_claim" and judge.prompt.version == "v1"
+    assert judge.model == "fake-model" and judge.usage.prompt_tokens == 100 and judge.usage.completion_tokens == 20
+    assert judge.usage.latency_s >= 0 and judge.params["temperature"] == 0.0
 
 
 def test_rerunning_the_same_article_reuses_cached_replies(seeded_run):

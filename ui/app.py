@@ -74,6 +74,10 @@ def main() -> None:
     st.set_page_config(page_title="verify · review", page_icon="✅", layout="wide")
     st.html(STYLE)  # st.html is not iframed: one stylesheet serves every highlight on the page
     sidebar.render_reviewer()
+    if not state.store_exists():  # never create one: a typo in --db would leave an empty store behind
+        st.error(md(f"No verify store at {state.db_path()}. Check --db or VERIFY_DB; `verify run` creates the "
+                    "store. Then reload this page."))
+        return
     run_id = current_run_id()
     try:
         if run_id:

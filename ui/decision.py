@@ -57,7 +57,7 @@ def submit(run_id: str, claim_id: str, expected: int | None, order: list[str], f
     params = pending or form_values(claim_id)
     view, _, _ = state.load_run(run_id)
     try:
-        event = decide(state.store(), run_id=run_id, claim_id=claim_id, reviewer=reviewer(), action=params["action"],
+        event = decide(state.writer(), run_id=run_id, claim_id=claim_id, reviewer=reviewer(), action=params["action"],
                        machine_verdict=view.verdicts.get(claim_id), corrected_label=params["label"],
                        note=params["note"], expected_last_event=expected, force=force)
     except ReviewConflict as exc:

@@ -11,21 +11,14 @@ VERDICT_COLUMNS = ("SUPPORTED", "REFUTED", "NOT_ENOUGH_INFO", "failed")
 
 
 def store_version() -> tuple:
-    row = state.store().query(
-        "SELECT (SELECT COALESCE(MAX(id), 0) FROM review_events) AS ev, (SELECT COUNT(*) FROM verdicts) AS nv, "
-        "(SELECT COUNT(*) FROM runs) AS nr, (SELECT COUNT(*) FROM runs WHERE status = 'running') AS running, "
-        "(SELECT COUNT(*) FROM runs WHERE status = 'failed') AS failed")[0]
-    return tuple(row)
+    return state.store().store_version()
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
 def run_rows(path: str, version: tuple) -> list[dict]:
     """One plain dict per run (newest first); text stays text: st.dataframe never renders HTML."""
     store = state._open_store(path)
-    counts: dict[str, dict[str, int]] = {}
-    for row in store.query("SELECT run_id, COALESCE(label, 'failed') AS label, COUNT(*) AS n FROM verdicts "
-                           "GROUP BY run_id, label"):
-        counts.setdefault(row["run_id"], {})[row["label"]] = row["n"]
+    counts = store.verdict_counts()
     out = []
     for run in store.list_runs():
         article = store.get_article(run.article_id)

@@ -8,10 +8,12 @@ append-only, so the same version always means the same data, and any new decisio
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import streamlit as st
 
 from verify.config import Settings
+from verify.errors import StoreError
 from verify.models import Article, Claim, Run, Verdict
 from verify.review import Decision, decisions
 from verify.store import Store
@@ -24,14 +26,32 @@ def db_path() -> str:
     return str(Settings.from_env().db_path.resolve())
 
 
+def store_exists() -> bool:
+    """The dashboard never creates a store: `verify run` does (a typo in --db must not make an empty one)."""
+    return Path(db_path()).is_file()
+
+
 @st.cache_resource(show_spinner=False)
 def _open_store(path: str) -> Store:
-    # Opening runs the migrations in a write transaction: do it once per process, not per rerun.
+    # Read-only (SQLite mode=ro): every read of the dashboard goes through it, none can write.
+    return Store(path, read_only=True)
+
+
+@st.cache_resource(show_spinner=False)
+def _open_writer(path: str) -> Store:
+    # Writable, for review events only; opened at the first decision, once per process.
+    if not Path(path).is_file():  # deleted since the page was read: do not create an empty store
+        raise StoreError(f"no store at {path}: check --db or VERIFY_DB (`verify run` creates the store)")
     return Store(path)
 
 
 def store() -> Store:
     return _open_store(db_path())
+
+
+def writer() -> Store:
+    """The store review decisions are written to."""
+    return _open_writer(db_path())
 
 
 @dataclass(frozen=True)
@@ -50,14 +70,9 @@ class RunView:
         return next(c for c in self.claims if c.id == claim_id)
 
 
-def run_version(run_id: str) -> tuple:
-    """Changes whenever anything the run page shows changes. Verdicts are keyed on their max rowid
-    too: a resumed run replaces a failed verdict (INSERT OR REPLACE gives it a new rowid)."""
-    row = store().query(
-        "SELECT (SELECT COALESCE(MAX(id), 0) FROM review_events WHERE run_id = ?) AS ev, "
-        "(SELECT COUNT(*) || ':' || COALESCE(MAX(rowid), 0) FROM verdicts WHERE run_id = ?) AS nv, "
-        "(SELECT status FROM runs WHERE id = ?) AS st", (run_id, run_id, run_id))[0]
-    return row["ev"], row["nv"], row["st"]
+def run_version(run_id: str) -> RunVersion:
+    """Changes whenever anything the run page shows changes (a tuple: it keys st.cache_data)."""
+    return store().run_version(run_id)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

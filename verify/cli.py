@@ -276,6 +276,8 @@ def ui_command(
            "--browser.gatherUsageStats", "false"]
     console.print(plain(f"Review dashboard: http://{address}:{port}  (store {db_path}; Ctrl+C stops it)"), highlight=False)
     sys.stdout.flush()
+    if not db_path.is_file():  # the dashboard only reads a store (and adds review events): `verify run` makes one
+        fail(VerifyError(f"no store at {db_path}: check --db or VERIFY_DB (`verify run` creates the store)"))
     # exec, not a child process: Ctrl+C and a kill of this pid reach the server itself.
     os.execve(sys.executable, cmd, env)
 

@@ -100,8 +100,8 @@ def is_duplicate(a: Claim, b: Claim) -> bool:
     return same_text
 
 
-def extract_claims(article: Article, llm: StructuredLLM, prompt: Prompt, run_id: str,
-                   window_chars: int = 4000, overlap: int = 600) -> ExtractionResult:
+def extract_abstractive(article: Article, llm: StructuredLLM, prompt: Prompt, run_id: str,
+                        window_chars: int = 4000, overlap: int = 600) -> ExtractionResult:
     """Abstractive extraction: the model writes atomic claims and quotes the article."""
     found: list[tuple[ExtractedClaim, Window]] = []
     usage = Usage()
@@ -152,8 +152,8 @@ def selection_schema(sentence_ids: list[str]) -> type[Strict]:
     return create_model("SentenceSelection", __base__=Strict, sentence_ids=ids)
 
 
-def select_claims(article: Article, llm: StructuredLLM, prompt: Prompt, run_id: str,
-                  window_chars: int = 4000, overlap: int = 600) -> ExtractionResult:
+def extract_extractive(article: Article, llm: StructuredLLM, prompt: Prompt, run_id: str,
+                       window_chars: int = 4000, overlap: int = 600) -> ExtractionResult:
     """Extractive extraction, for weak models: the model picks check-worthy sentences by id (an enum
     in the schema), and each chosen sentence becomes a claim anchored exactly on its own span. The
     claim is not translated (`text_en` repeats it); the multilingual embedder bridges languages."""

@@ -242,10 +242,30 @@ class ExtractionOutput(Strict):
     claims: list[ExtractedClaim]
 
 
-class JudgeOutput(Strict):
-    """Built per call with the cited ids restricted to the evidence shown (see judge.py)."""
+# --- Review events (the dashboard's decisions; verify/review.py replays them) -------------------------
 
-    label: Label
-    rationale: str
-    confidence: float = Field(ge=0.0, le=1.0)
-    citations: list[str]
+ReviewAction = Literal["approve", "reject", "needs_evidence", "undo", "reopen"]
+
+
+class NewReviewEvent(Strict):
+    """A decision drawn up by verify/review.py, before the store gives it an id and a time."""
+
+    reviewer: str
+    action: ReviewAction
+    label_before: str | None  # the claim's effective label before this event
+    label_after: str | None  # the effective label after it
+    note: str = ""
+    previous_event_id: int | None = None  # the claim's last event when it was drawn up
+
+
+class ReviewEvent(Strict):
+    id: int
+    run_id: str
+    claim_id: str
+    reviewer: str
+    action: ReviewAction
+    label_before: str | None  # the claim's effective label before this event
+    label_after: str | None  # the effective label after it
+    note: str = ""
+    created_at: str
+    previous_event_id: int | None = None

@@ -16,7 +16,7 @@ from .config import Settings
 from .documents import load_document
 from .embed import build_embedder
 from .errors import VerifyError
-from .extract import extract_claims, merge_claims, select_claims
+from .extract import extract_abstractive, extract_extractive, merge_claims
 from .ingest import IngestReport, ingest
 from .judge import judge_claim
 from .llm import StructuredLLM, build_chat_model
@@ -177,7 +177,7 @@ class Pipeline:
 
     def extract(self, run: Run, article: Article, kept: list[Claim]):
         self.progress.start("extract", None)
-        extract = select_claims if self.settings.extractive else extract_claims
+        extract = extract_extractive if self.settings.extractive else extract_abstractive
         extraction = extract(article, self.llm, self.extract_prompt, run.id,
                              self.settings.window_chars, self.settings.window_overlap)
         self.progress.advance("extract")

@@ -234,22 +234,13 @@ class SourceLibrary:
 
     @classmethod
     def load(cls, store: Store, run_id: str) -> "SourceLibrary":
-        rows = store.query("SELECT e.claim_id, e.rank, e.chunk_id, e.data FROM evidence e JOIN claims c "
-                           "ON c.id = e.claim_id WHERE c.run_id = ?", (run_id,))
         by_chunk: dict[str, SourceMeta] = {}
         by_source: dict[str, SourceMeta] = {}
         pairs = set()
-        for row in rows:
-            if row["chunk_id"] not in by_chunk:
-                try:
-                    meta = SourceMeta.model_validate(json.loads(row["data"])["chunk"]["source"])
-                except (ValueError, KeyError, TypeError) as exc:  # one damaged row: name it, report the rest
-                    store.note_unreadable("evidence", f"{row['claim_id']}:{row['rank']}", exc,
-                                          "its source is left out of the bibliography")
-                    continue
-                by_chunk[row["chunk_id"]] = meta
-                by_source.setdefault(meta.source_id, meta)
-            pairs.add((row["claim_id"], by_chunk[row["chunk_id"]].source_id))
+        for row in store.retrieved_sources(run_id):  # a damaged row is named in store.problems
+            by_chunk.setdefault(row.chunk_id, row.source)
+            by_source.setdefault(row.source.source_id, row.source)
+            pairs.add((row.claim_id, row.source.source_id))
         return cls(by_chunk, by_source, Counter(source for _, source in pairs))
 
     def meta(self, chunk_id: str, source_id: str) -> SourceMeta:
@@ -308,6 +299,7 @@ def _header(store: Store, run: Run, article: Article, claims: list[Claim], verdi
                                   percent=round(100.0 * reviewed / len(claims), 1) if claims else 0.0),
         sources_retrieved=len(library.retrieved), sources_cited=len(library.numbers),
         claims_total=len(claims), claims_shown=shown,
+        injection_flagged=sum(bool(v.suspicious_citations) for v in verdicts.values()),
     )
 
 
@@ -319,10 +311,6 @@ def _prompts(store: Store, run: Run, verdicts: dict[str, Verdict]) -> list[Promp
         found[(name, version)] = ""
     for verdict in verdicts.values():
         found[(verdict.prompt.id, verdict.prompt.version)] = verdict.prompt.sha256
-    rows = store.query("SELECT DISTINCT prompt_id, prompt_version, prompt_sha256 FROM llm_calls WHERE run_id = ?",
-                       (run.id,))
-    for row in rows:
-        key = (row["prompt_id"], row["prompt_version"])
-        found[key] = found.get(key) or row["prompt_sha256"]
+    for ref in store.prompt_refs(run.id):
+        found[(ref.id, ref.version)] = found.get((ref.id, ref.version)) or ref.sha256
     return [PromptVersion(id=i, version=v, sha256=h) for (i, v), h in sorted(found.items())]
-        injection_flagged=sum(bool(v.suspicious_citations) for v in verdicts.values()),

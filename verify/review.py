@@ -18,10 +18,10 @@ from typing import Literal
 from pydantic import Field
 
 from .errors import VerifyError
-from .models import Label, Strict, Verdict, utcnow
+from .models import Label, NewReviewEvent, ReviewAction, ReviewEvent, Strict, Verdict
 from .store import Store
 
-Action = Literal["approve", "reject", "needs_evidence", "undo", "reopen"]
+Action = ReviewAction
 State = Literal["unreviewed", "approved", "rejected", "needs_evidence"]
 
 
@@ -31,19 +31,6 @@ class ReviewConflict(VerifyError):
     def __init__(self, message: str, latest: "ReviewEvent"):
         super().__init__(message)
         self.latest = latest
-
-
-class ReviewEvent(Strict):
-    id: int
-    run_id: str
-    claim_id: str
-    reviewer: str
-    action: Action
-    label_before: str | None  # the claim's effective label before this event
-    label_after: str | None  # the effective label after it
-    note: str = ""
-    created_at: str
-    previous_event_id: int | None = None
 
 
 class Decision(Strict):
@@ -90,20 +77,15 @@ def replay(claim_id: str, events: list[ReviewEvent]) -> Decision:
 
 
 def events_for(store: Store, *, run_id: str | None = None, claim_id: str | None = None) -> list[ReviewEvent]:
-    if claim_id is not None:
-        rows = store.query("SELECT * FROM review_events WHERE claim_id = ? ORDER BY id", (claim_id,))
-    else:
-        rows = store.query("SELECT * FROM review_events WHERE run_id = ? ORDER BY id", (run_id,))
-    return [ReviewEvent(**dict(row)) for row in rows]
+    return store.review_events(run_id=run_id, claim_id=claim_id)
 
 
 def decisions(store: Store, run_id: str) -> dict[str, Decision]:
     """Current decision of every claim of a run (claims without events are unreviewed)."""
     by_claim: dict[str, list[ReviewEvent]] = {}
-    for event in events_for(store, run_id=run_id):
+    for event in store.review_events(run_id=run_id):
         by_claim.setdefault(event.claim_id, []).append(event)
-    claim_ids = [row["id"] for row in store.query("SELECT id FROM claims WHERE run_id = ? ORDER BY idx", (run_id,))]
-    return {cid: replay(cid, by_claim.get(cid, [])) for cid in claim_ids}
+    return {cid: replay(cid, by_claim.get(cid, [])) for cid in store.claim_ids(run_id)}
 
 
 def decide(
@@ -119,10 +101,9 @@ def decide(
         raise VerifyError("rejecting a verdict needs the corrected label")
     corrected = Label(corrected_label).value if corrected_label else None
     machine = machine_verdict.label.value if machine_verdict and machine_verdict.label else None
-    with store.transaction() as db:
-        _check_claim(db, run_id, claim_id, expected_last_event)
-        rows = db.execute("SELECT * FROM review_events WHERE claim_id = ? ORDER BY id", (claim_id,)).fetchall()
-        events = [ReviewEvent(**dict(r)) for r in rows]
+
+    def draw_up(events: list[ReviewEvent]) -> NewReviewEvent:
+        """Runs inside the store's write transaction: nobody can decide this claim meanwhile."""
         current = replay(claim_id, events)
         after = _label_after(action, events, machine, corrected)
         changed = current.last_event_id != expected_last_event
@@ -134,26 +115,11 @@ def decide(
                 latest,
             )
         before = current.label if current.state != "unreviewed" else machine
-        cursor = db.execute(
-            "INSERT INTO review_events (run_id, claim_id, reviewer, action, label_before, label_after, note, "
-            "created_at, previous_event_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (run_id, claim_id, reviewer, action, before, after, note, utcnow(), current.last_event_id),
-        )
-        row = db.execute("SELECT * FROM review_events WHERE id = ?", (cursor.lastrowid,)).fetchone()
-    return ReviewEvent(**dict(row))
+        return NewReviewEvent(reviewer=reviewer, action=action, label_before=before, label_after=after, note=note,
+                              previous_event_id=current.last_event_id)
 
-
-def _check_claim(db, run_id: str, claim_id: str, expected_last_event: int | None) -> None:
-    """Refuse a decision whose claim is not in the run, or whose form saw an event of another claim:
-    a decision is written on the claim its form was shown for, never on a neighbour."""
-    row = db.execute("SELECT run_id FROM claims WHERE id = ?", (claim_id,)).fetchone()
-    if row is None or row["run_id"] != run_id:
-        raise VerifyError(f"claim {claim_id} is not part of run {run_id}; reopen the run and decide again")
-    if expected_last_event is not None:
-        seen = db.execute("SELECT claim_id FROM review_events WHERE id = ?", (expected_last_event,)).fetchone()
-        if seen is None or seen["claim_id"] != claim_id:
-            raise VerifyError(f"this decision form was not shown for claim {claim_id}; "
-                              "reopen the claim and decide again")
+    return store.append_review_event(run_id=run_id, claim_id=claim_id, expected_last_event=expected_last_event,
+                                     draw_up=draw_up)
 
 
 def _label_after(action: Action, events: list[ReviewEvent], machine: str | None, corrected: str | None) -> str | None:

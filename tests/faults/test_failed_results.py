@@ -15,7 +15,7 @@ from tests.faults.conftest import is_extraction
 from tests.openai_server import Behaviour, OpenAICompatibleServer
 from verify.cli import app
 from verify.config import Settings
-from verify.extract import extract_claims, select_claims, windows
+from verify.extract import extract_abstractive, extract_extractive, windows
 from verify.llm import LlamaCppChat, StructuredLLM
 from verify.models import Article, ExtractionOutput, Run, utcnow
 from verify.pipeline import Pipeline
@@ -189,7 +189,7 @@ def test_another_model_behind_the_same_name_and_url_gets_no_cached_reply(library
         outcome = Pipeline(settings).run(str(SEED_ARTICLE))
         assert len(server.requests) == n + 1 + 2  # probe, then extraction and judge asked again
     calls = Store(settings.db_path).llm_calls(outcome.run.id)
-    assert {c["served_model"] for c in calls if c["purpose"] != "identify_model"} == {"model-b-2026-06"}
+    assert {c.served_model for c in calls if c.purpose != "identify_model"} == {"model-b-2026-06"}
 
 
 def _local_llm(path, cache_dir) -> StructuredLLM:
@@ -250,7 +250,7 @@ ARTICLE = Article.from_text(f"{REPEATED} Il pleuvait depuis lundi. {REPEATED} La
 
 def test_extractive_claim_on_a_repeated_sentence_is_anchored_on_the_chosen_one():
     llm = StructuredLLM(scripted(selection_reply("S3")), "fake", Settings(model="fake"))
-    claim, = select_claims(ARTICLE, llm, load_prompt("select_claims"), "r").claims
+    claim, = extract_extractive(ARTICLE, llm, load_prompt("select_claims"), "r").claims
     assert claim.span.start == ARTICLE.text.rindex(REPEATED) and claim.text.strip() == REPEATED
 
 
@@ -262,7 +262,7 @@ def test_abstractive_quote_repeated_in_an_earlier_window_is_anchored_in_its_own_
     replies = [extraction_reply()] * (len(parts) - 1)
     replies.append(extraction_reply((REPEATED, "Le pont a été fermé le soir.", "The bridge closed.")))
     llm = StructuredLLM(scripted(*replies), "fake", Settings(model="fake"))
-    claim, = extract_claims(article, llm, load_prompt("extract_claims"), "r", window_chars=45, overlap=0).claims
+    claim, = extract_abstractive(article, llm, load_prompt("extract_claims"), "r", window_chars=45, overlap=0).claims
     assert claim.span.start == text.rindex(REPEATED)
 
 

@@ -65,7 +65,7 @@ def test_endless_timeouts_become_a_failed_verdict(library):
     assert_failed_and_counted(run, error="Timeout")
     assert len(run.judge_requests) == 3 and run.sleeps == [0.5, 1.0]  # attempts = max_attempts + 2
     calls = run.pipeline.store.llm_calls(run.outcome.run.id)
-    assert sum(1 for c in calls if "Timeout" in c["error"]) == 3  # every failed attempt is logged
+    assert sum(1 for c in calls if "Timeout" in c.error) == 3  # every failed attempt is logged
 
 
 def test_http_429_honours_retry_after(library):

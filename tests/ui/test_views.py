@@ -7,7 +7,6 @@ import re
 
 from tests.ui.conftest import (HOSTILE, all_html, all_markdown, checked, decide, downloaded, focus, hostile_run,
                                open_app, scripts, visible)
-from ui import export
 from ui.render import scroll_to_focus_js
 from verify.config import Settings
 from verify.store import Store
@@ -112,16 +111,14 @@ def test_export_downloads_the_report_in_each_format(seeded_run, downloads):
     assert set(at.selectbox(key="export_format").options) >= {"md", "json"}
 
 
-def test_export_falls_back_to_markdown_and_json_without_the_report_module(seeded_run, downloads, monkeypatch):
-    monkeypatch.setattr(export, "report_renderer", lambda: None)
-    at = open_app(seeded_run.run.id)
-    decide(at, "Reject", label="NOT_ENOUGH_INFO")
-    assert at.selectbox(key="export_format").options == ["md", "json"]
-    markdown = downloaded(at, downloads).decode("utf-8")
-    assert markdown.startswith("# Citation report") and "**Verdict:** NOT_ENOUGH_INFO" in markdown
-    checked(at.selectbox(key="export_format").set_value("json").run())
-    doc = json.loads(downloaded(at, downloads))
-    assert doc["claims"][0]["final_label"] == "NOT_ENOUGH_INFO" and doc["claims"][0]["reviewer"] == "Alice"
+def test_a_missing_store_is_named_on_the_page_and_not_created(tmp_path):
+    """A typo in --db or VERIFY_DB: the dashboard says there is no store there instead of creating
+    an empty one and showing "No runs yet"."""
+    at = open_app()
+    path = Settings.from_env().db_path
+    shown = visible(at).replace("\\_", "_")  # Markdown-escaped underscores read as underscores
+    assert f"No verify store at {path}" in shown and "`verify run` creates the store" in shown
+    assert not path.exists() and not at.dataframe
 
 
 def test_unknown_run_says_so_and_offers_the_way_back(seeded_run):
