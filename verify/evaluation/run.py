@@ -272,7 +272,7 @@ class Evaluator:
         return RunSettings(
             model=self.llm.model_id, embedder=self.facts.embedder or "none (paired: no retrieval)",
             top_k=self.settings.top_k, collection=self.facts.library,
-            extract_prompt="none (claims given by the dataset)",
+            extract_prompt="none/claims given by the dataset",  # no extraction; reports read id/version
             judge_prompt=f"{self.prompt.ref.id}/{self.prompt.ref.version}",
             window_chars=0, temperature=self.settings.temperature)
 
