@@ -3,6 +3,13 @@ OpenAI-compatible server, with two processes sharing one SQLite store and one Ch
 
     python bench/soak.py                       # 1,000 claims, 2 processes x 500, concurrency 16 each
     python bench/soak.py --claims 200 --processes 2 --concurrency 8
+    python bench/soak.py --ingest-while-judging  # issue 10: each process also ingests its own sources
+
+With --ingest-while-judging every process works in rounds: ingest a folder of its own new sources
+(--files per round, one passage each), then judge its next share of claims; so one process ingests
+while the other retrieves and judges, and each ingest crosses Chroma's index save threshold (1,000
+writes). Before the fix one process died with `InternalError: Error finding id`. The audit then also
+checks the library: every passage counted, every vector readable from a fresh process.
 
 Server faults, per judge request (seeded): 10% HTTP errors (500/502/503, and 429 with Retry-After),
 5% timeouts (the reply takes longer than the client's timeout), 5% malformed (half garbled HTTP bodies,
@@ -48,7 +55,7 @@ def worker(args) -> None:
 
     logging.getLogger("chromadb").setLevel(logging.ERROR)
     from verify.config import Settings
-    from verify.models import Article, Claim, Run, Span, Usage, utcnow
+    from verify.models import Article, Claim, Run, Span, utcnow
     from verify.pipeline import Pipeline, new_run_id
 
     settings = Settings(model="soak", base_url=args.base_url, embedder="hash", db_path=Path(args.db),
@@ -70,10 +77,41 @@ def worker(args) -> None:
                             text_en=t, quote=t, span=Span(start=start, end=pos), anchor="exact"))
     pipeline.store.save_claims(claims)
     started = time.perf_counter()
-    outcome = pipeline.finish(pipeline.judge_all(run, article, claims), Usage())
+    first_call = pipeline.store.last_call_id()
+    if args.sources_root:
+        outcome = ingest_and_judge_in_rounds(pipeline, run, article, claims, Path(args.sources_root))
+    else:
+        outcome = pipeline.judge_all(run, article, claims)
+    outcome = pipeline.finish(outcome, first_call)
     print(json.dumps({"run": run.id, "seconds": round(time.perf_counter() - started, 1),
                       "counts": outcome.counts,
                       "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}))
+
+
+def ingest_and_judge_in_rounds(pipeline, run, article, claims, root: Path):
+    """Ingest this worker's round-r folder, then judge its round-r claims, for every round."""
+    from verify.pipeline import RunOutcome
+
+    folders = sorted(root.iterdir())
+    share = -(-len(claims) // len(folders))
+    verdicts = {}
+    for r, folder in enumerate(folders):
+        pipeline.ingest([str(folder)])
+        verdicts.update(pipeline.judge_all(run, article, claims[r * share : (r + 1) * share]).verdicts)
+    return RunOutcome(run=run, article=article, claims=claims, verdicts=verdicts, ingest=None)
+
+
+def write_sources(root: Path, worker: int, rounds: int, files: int) -> Path:
+    """Per round, `files` short sources of this worker's own (one passage each, all texts distinct)."""
+    for r in range(rounds):
+        folder = root / f"round-{r}"
+        folder.mkdir(parents=True)
+        for i in range(files):
+            n = (worker * rounds + r) * files + i
+            (folder / f"w{worker}-r{r}-{i:04d}.md").write_text(
+                f"# Dispatch {n}\n\nDispatch {n} on {TOPICS[n % len(TOPICS)]}: officials of delegation {n} "
+                f"met on day {n % 31} and agreed on point {n * 7}.\n", encoding="utf-8")
+    return root
 
 
 # --- parent: server, library, workers, audit ---------------------------------------------------------
@@ -129,6 +167,17 @@ def audit(db: Path) -> dict:
         }
 
 
+def library_audit(vs: Path) -> dict:
+    """From a fresh process: passages counted, and passages whose vector can be read back."""
+    code = ("import sys, json; from verify.vectorstore import VectorStore; v = VectorStore(sys.argv[1], 'sources', 'hash'); "
+            "print(json.dumps([v.count(), len(v.collection.get(include=['embeddings'])['embeddings'])]))")
+    done = subprocess.run([sys.executable, "-c", code, str(vs)], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    if done.returncode:
+        return {"library passages": "unreadable", "library error": done.stderr.strip().splitlines()[-1]}
+    counted, readable = json.loads(done.stdout)
+    return {"library passages": counted, "library vectors readable": readable}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--claims", type=int, default=1000)
@@ -136,11 +185,17 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--seed", type=int, default=6)
     parser.add_argument("--keep", action="store_true", help="keep the temporary store and vector store")
+    parser.add_argument("--ingest-while-judging", action="store_true",
+                        help="each process also ingests its own new sources, in rounds between its judging")
+    parser.add_argument("--rounds", type=int, default=4, help="with --ingest-while-judging: ingest rounds per process")
+    parser.add_argument("--files", type=int, default=400, help="with --ingest-while-judging: sources per round")
+    parser.add_argument("--max-seconds", type=int, default=900, help="stop the workers (FAIL) after this long")
     parser.add_argument("--worker", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--n", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--db", help=argparse.SUPPRESS)
     parser.add_argument("--vs", help=argparse.SUPPRESS)
     parser.add_argument("--base-url", help=argparse.SUPPRESS)
+    parser.add_argument("--sources-root", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker is not None:
         return worker(args)
@@ -156,20 +211,28 @@ def main() -> None:
     reply, tally = misbehaving(args.seed)
     per_worker = [args.claims // args.processes + (1 if i < args.claims % args.processes else 0)
                   for i in range(args.processes)]
+    roots = [write_sources(tmp / f"sources-{i}", i, args.rounds, args.files) if args.ingest_while_judging else None
+             for i in range(args.processes)]
     started = time.perf_counter()
-    with OpenAICompatibleServer(reply) as server:
+    with OpenAICompatibleServer(reply) as server:  # on 127.0.0.1
         server.httpd.handle_error = lambda request, address: None  # clients that timed out hang up
         procs = [subprocess.Popen([sys.executable, __file__, "--worker", str(i), "--n", str(n), "--db", str(db),
                                    "--vs", str(vs), "--base-url", server.base_url,
-                                   "--concurrency", str(args.concurrency)],
+                                   "--concurrency", str(args.concurrency)]
+                                  + (["--sources-root", str(roots[i])] if roots[i] else []),
                                   stdout=subprocess.PIPE, text=True)
                  for i, n in enumerate(per_worker)]
-        results = [p.communicate()[0] for p in procs]
+        results = [finish_within(p, started + args.max_seconds) for p in procs]
     elapsed = time.perf_counter() - started
     workers = [json.loads(out.strip().splitlines()[-1]) for out in results if out.strip()]
     figures = audit(db)
+    expected_passages = report.chunks_added + args.processes * args.rounds * args.files * args.ingest_while_judging
+    if args.ingest_while_judging:
+        figures.update(library_audit(vs))
     print(f"soak: {args.claims} claims, {args.processes} processes x concurrency {args.concurrency}, "
-          f"one store and one vector store ({report.chunks_added} chunks), {elapsed:.0f} s wall")
+          f"one store and one vector store ({report.chunks_added} chunks"
+          + (f", + {args.rounds} x {args.files} sources ingested by each process while the other judges"
+             if args.ingest_while_judging else "") + f"), {elapsed:.0f} s wall")
     print(f"server judge replies: {json.dumps(tally)}")
     for w in workers:
         print(f"  worker run {w['run']}: {w['counts']} in {w['seconds']} s, peak RSS {w['peak_rss_mb']} MB")
@@ -184,8 +247,19 @@ def main() -> None:
         print(f"kept {tmp}")
     ok = figures["lost"] == 0 and figures["duplicates"] == 0 and exit_codes == [0] * len(procs) \
         and figures["claims in"] == args.claims
+    if args.ingest_while_judging:
+        ok = ok and figures["library passages"] == figures["library vectors readable"] == expected_passages
     print("PASS" if ok else f"FAIL (exit codes {exit_codes})")
     sys.exit(0 if ok else 1)
+
+
+def finish_within(proc: subprocess.Popen, deadline: float) -> str:
+    """The worker's output; a worker still running at the deadline is killed (and the soak fails)."""
+    try:
+        return proc.communicate(timeout=max(1.0, deadline - time.perf_counter()))[0]
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        return proc.communicate()[0]
 
 
 if __name__ == "__main__":
