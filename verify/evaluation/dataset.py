@@ -12,9 +12,9 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 from pydantic_core import PydanticCustomError
 
 from ..documents import Document, detect_language, normalise
@@ -39,6 +39,11 @@ class DatasetError(InputError):
     """A dataset line that cannot be used; the message names the file and line."""
 
 
+def _text_or(default: str) -> BeforeValidator:
+    """A free-text field: missing, null or empty becomes `default`, anything else its string form."""
+    return BeforeValidator(lambda value: str(value or default))
+
+
 def _refuse(reason: str) -> PydanticCustomError:
     """A validation error whose message is the whole reason shown after `file:line: `."""
     return PydanticCustomError("dataset", reason)
@@ -48,7 +53,7 @@ class EvalEvidence(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
     source_id: str
-    title: str = ""
+    title: Annotated[str, _text_or("")] = ""
     text: str
     stance: str | None = None  # SUPPORTS | REFUTES | NOT_ENOUGH_INFO | None (not given)
 
@@ -58,11 +63,6 @@ class EvalEvidence(BaseModel):
         if not isinstance(value, str) or not value.strip():
             raise _refuse(f"missing or empty '{info.field_name}'")
         return normalise(value) if info.field_name == "text" else value
-
-    @field_validator("title", mode="before")
-    @classmethod
-    def _title(cls, value: Any) -> str:
-        return str(value or "")
 
     @field_validator("stance", mode="before")
     @classmethod
@@ -79,18 +79,13 @@ class EvalClaim(BaseModel):
     """One line of the file. Fields are declared in the order missing ones are named."""
     model_config = ConfigDict(extra="ignore")
 
-    id: str
+    id: Annotated[str, BeforeValidator(str)]
     claim: str
     label: str
     evidence: list[EvalEvidence]
-    language: str = "und"
+    language: Annotated[str, _text_or("und")] = "und"
     meta: dict = Field(default_factory=dict)
     line: int = 0
-
-    @field_validator("id", mode="before")
-    @classmethod
-    def _id(cls, value: Any) -> str:
-        return str(value)
 
     @field_validator("claim", mode="before")
     @classmethod
@@ -112,11 +107,6 @@ class EvalClaim(BaseModel):
         if not isinstance(value, list):
             raise _refuse("'evidence' must be a list")
         return value
-
-    @field_validator("language", mode="before")
-    @classmethod
-    def _language(cls, value: Any) -> str:
-        return str(value or "und")
 
     @field_validator("meta", mode="before")
     @classmethod
