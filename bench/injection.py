@@ -54,7 +54,8 @@ def main() -> None:
     from verify.documents import load_document
     from verify.ingest import chunk_document
     from verify.judge import judge_claim
-    from verify.llm import StructuredLLM, build_chat_model
+    from verify.backends import build_chat_model
+    from verify.structured import StructuredLLM
     from verify.models import Claim, Evidence, Span
     from verify.prompts import load_prompt
 

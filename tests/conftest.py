@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakes import extraction_reply, judge_reply, scripted
+from tests.fakes import extraction_reply, judge_reply, register_fake, scripted
+from verify.backends import unregister
 from verify.config import Settings
 from verify.pipeline import Pipeline
 
@@ -41,7 +42,8 @@ def isolated(tmp_path, monkeypatch):
     monkeypatch.setenv("ANONYMIZED_TELEMETRY", "False")
     for name in ("VERIFY_MODEL", "VERIFY_BASE_URL", "OPENAI_API_KEY", "OPENAI_BASE_URL"):
         monkeypatch.delenv(name, raising=False)
-    return tmp_path
+    yield tmp_path
+    unregister("fake")  # a scripted model registered by one test is never seen by the next
 
 
 def fake_settings(**overrides) -> Settings:
@@ -52,7 +54,9 @@ def fake_settings(**overrides) -> Settings:
 
 
 def make_pipeline(chat, **overrides) -> Pipeline:
-    return Pipeline(fake_settings(**overrides), chat=chat, model_id="fake-model")
+    """A pipeline whose model spec `fake` resolves, through the backend registry, to `chat`."""
+    register_fake(chat)
+    return Pipeline(fake_settings(**overrides))
 
 
 def seed_script():

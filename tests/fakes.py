@@ -14,6 +14,7 @@ from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage, BaseMessage
 from pydantic import Field
 
+from verify.backends import Backend, register
 from verify.extract import selection_schema
 from verify.judge import reply_schema
 from verify.models import ExtractedClaim, ExtractionOutput
@@ -37,6 +38,12 @@ class ScriptedChat(GenericFakeChatModel):
 
 def scripted(*replies: str | AIMessage) -> ScriptedChat:
     return ScriptedChat(messages=iter(replies))
+
+
+def register_fake(chat: ScriptedChat, model_id: str = "fake-model") -> None:
+    """Make the model spec `fake` build `chat`, through the same registry as the real backends
+    (tests/conftest.py unregisters it after every test: outside the tests `fake` does not exist)."""
+    register("fake", lambda settings: Backend(chat, model_id), usage="'fake' (tests only)")
 
 
 def extraction_reply(*claims: tuple[str, str, str]) -> str:

@@ -1,7 +1,7 @@
 from tests.fakes import extraction_reply, scripted, selection_reply
 from verify.config import Settings
 from verify.extract import Window, anchor, extract_abstractive, extract_extractive, windows
-from verify.llm import StructuredLLM
+from verify.structured import StructuredLLM
 from verify.models import Article
 from verify.prompts import load_prompt
 

@@ -7,7 +7,7 @@ from verify.config import Settings
 from verify.delimiters import DELIMITERS
 from verify.injection import find_instructions
 from verify.judge import judge_claim, render_evidence, number_sentences
-from verify.llm import StructuredLLM
+from verify.structured import StructuredLLM
 from verify.models import Chunk, Claim, Evidence, Sentence, SourceMeta, Span
 from verify.prompts import PROMPTS_DIR, load_prompt
 

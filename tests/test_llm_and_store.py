@@ -1,12 +1,14 @@
 import sqlite3
 
+import httpx
+import openai
 import pytest
 
 from tests.conftest import SEED_ARTICLE, SEED_SOURCES, make_pipeline, seed_script
 from tests.fakes import scripted
 from verify.config import Settings
 from verify.errors import LLMCallError, StoreError
-from verify.llm import StructuredLLM, backoff_seconds, response_format_for
+from verify.structured import StructuredLLM, backoff_seconds, response_format_for
 from verify.models import ExtractionOutput
 from verify.prompts import load_prompt
 from verify.store import MIGRATIONS, Store
@@ -37,16 +39,13 @@ def test_no_cache_calls_the_model_again(seeded_run):
 
 
 def test_rate_limit_is_retried_after_the_servers_delay():
-    class RateLimitError(Exception):
-        status_code = 429
-
-        class response:
-            headers = {"retry-after": "7"}
-
-    assert backoff_seconds(RateLimitError(), attempt=1) == 7.0
+    request = httpx.Request("POST", "http://127.0.0.1/v1/chat/completions")
+    response = httpx.Response(429, headers={"retry-after": "7"}, request=request)
+    rate_limited = openai.RateLimitError("slow down", response=response, body=None)
+    assert backoff_seconds(rate_limited, attempt=1) == 7.0
 
     slept = []
-    replies = iter([RateLimitError(), '{"claims": []}'])
+    replies = iter([rate_limited, '{"claims": []}'])
 
     class Flaky:
         def invoke(self, messages, **kwargs):

@@ -12,7 +12,9 @@ from tests.conftest import SEED_ARTICLE, SEED_SOURCES
 from verify.config import DEFAULT_EMBEDDER, Settings
 from verify.documents import load_document
 from verify.embed import build_embedder, minilm_path
-from verify.llm import StructuredLLM, build_chat_model, bundled_gguf_path
+from verify.backends import build_chat_model
+from verify.backends.llamacpp import bundled_gguf_path
+from verify.structured import StructuredLLM
 from verify.extract import selection_schema
 from verify.pipeline import Pipeline
 from verify.prompts import load_prompt

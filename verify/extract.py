@@ -17,7 +17,7 @@ from rapidfuzz import fuzz
 
 from .delimiters import neutralise
 from .errors import LLMCallError, LLMOutputError
-from .llm import StructuredLLM
+from .structured import StructuredLLM
 from .models import Article, Claim, ExtractedClaim, ExtractionOutput, Span, Strict, Usage
 from .prompts import Prompt
 from .text import split_sentences

@@ -17,7 +17,7 @@ from pydantic import Field, create_model, model_validator
 from .delimiters import neutralise
 from .errors import LLMCallError, LLMOutputError
 from .injection import find_instructions
-from .llm import StructuredLLM
+from .structured import StructuredLLM
 from .models import Citation, Claim, Evidence, EvidenceFlag, Label, Sentence, Strict, Usage, Verdict
 from .prompts import Prompt
 

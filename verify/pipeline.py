@@ -19,7 +19,8 @@ from .errors import VerifyError
 from .extract import extract_abstractive, extract_extractive, merge_claims
 from .ingest import IngestReport, ingest
 from .judge import judge_claim
-from .llm import StructuredLLM, build_chat_model
+from .backends import build_chat_model
+from .structured import StructuredLLM
 from .models import Article, Claim, Evidence, Run, RunSettings, Usage, Verdict, utcnow
 from .prompts import load_prompt, parse_spec
 from .retrieve import Query, Retriever

@@ -16,7 +16,8 @@ from tests.openai_server import Behaviour, OpenAICompatibleServer
 from verify.cli import app
 from verify.config import Settings
 from verify.extract import extract_abstractive, extract_extractive, windows
-from verify.llm import LlamaCppChat, StructuredLLM
+from verify.backends.llamacpp import LlamaCppChat
+from verify.structured import StructuredLLM
 from verify.models import Article, ExtractionOutput, Run, utcnow
 from verify.pipeline import Pipeline
 from verify.prompts import load_prompt

@@ -14,7 +14,7 @@ from verify.documents import load_document
 from verify.extract import extract_abstractive
 from verify.ingest import chunk_document
 from verify.judge import judge_claim
-from verify.llm import StructuredLLM
+from verify.structured import StructuredLLM
 from verify.models import Article, Claim, Evidence, Span
 from verify.prompts import load_prompt
 
