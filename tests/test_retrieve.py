@@ -59,6 +59,29 @@ def test_fused_score_is_the_weighted_sum_of_library_z_scores(tmp_path):
     assert top.lexical_score == pytest.approx(bm["leavitt"], abs=1e-4)
 
 
+@pytest.mark.parametrize("path", ["exact", "approximate"])
+def test_z_scores_are_standardised_over_the_whole_library_not_the_candidates(tmp_path, path):
+    """With fewer candidates than chunks the mean and sd still come from every chunk of the library:
+    over the candidates alone (the few best, bunched at the top) the winner would barely stand out."""
+    texts = {**DOCS, **{f"note-{i}": f"Weather note {i}: light rain over the harbour, markets calm, day {i}."
+                        for i in range(20)}}
+    vs = VectorStore(tmp_path / "vs", "sources", "hash:256")
+    ingest_documents([Document(text=t, meta=SourceMeta(source_id=k, title="", content_hash=content_hash(t)))
+                      for k, t in texts.items()], vs, HashEmbeddings(256), IngestReport())
+    r = Retriever(vs, HashEmbeddings(256), top_k=1, candidates=3)
+    if path == "approximate":
+        r.exact_max = 0  # Chroma's HNSW candidates; the dense mean and sd from the sample (here every chunk)
+    query = "Leavitt Trump spoken Putin"
+    top = r.retrieve([query])[0]
+    q = np.asarray(HashEmbeddings(256).embed_query(query))
+    dense = np.array([float(np.asarray(HashEmbeddings(256).embed_query(t)) @ q) for t in texts.values()])
+    lex = np.asarray(LexicalIndex.build(list(texts), list(texts.values())).scores(query))
+    at = list(texts).index("leavitt")
+    expected = (dense[at] - dense.mean()) / dense.std() + r.lexical_weight * (lex[at] - lex.mean()) / lex.std()
+    assert top.chunk.source.source_id == "leavitt"
+    assert top.fused_score == pytest.approx(expected, abs=1e-4)
+
+
 def test_rrf_fusion_scores_are_reciprocal_ranks(tmp_path):
     r = retriever(tmp_path, top_k=1)
     r.fusion, r.lexical_weight = "rrf", 1.0
