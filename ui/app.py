@@ -20,6 +20,7 @@ from ui import article_view, claim_panel, decision, export, runs_page, sidebar, 
 from ui.render import STYLE, md  # noqa: E402
 from verify.errors import VerifyError  # noqa: E402
 from verify.review import Decision  # noqa: E402
+from verify.vocabulary import DEMO_GRADE_WARNING  # noqa: E402
 
 
 def back_to_runs() -> None:
@@ -49,8 +50,7 @@ def run_page(run_id: str) -> None:
     st.caption(f"model {md(view.run.settings.model)} · {md(view.run.created_at)} · status {md(view.run.status)} · "
                f"prompts {md(view.run.settings.extract_prompt)}, {md(view.run.settings.judge_prompt)}")
     if view.demo_grade:
-        st.warning("This run used the bundled demo-grade model (Gemma 3 270M): its claims and verdicts are not "
-                   "reliable. Review every verdict with that in mind.", icon="⚠️")
+        st.warning(f"Demo-grade model: {md(DEMO_GRADE_WARNING)} Review every verdict with that in mind.", icon="⚠️")
     if view.run.status == "failed":  # claims of the failed part are missing: the list is not the article's
         errors = view.run.summary.get("extraction_errors") or ["see `verify show`"]
         st.error(f"Claim extraction failed for part of this article, so claims are missing ({md(errors[0])}). "

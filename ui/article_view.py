@@ -7,12 +7,11 @@ import streamlit as st
 
 from ui import render, state
 from ui.state import Row, RunView
+from verify.vocabulary import state_words
 
 FOCUS_KEY = "focus_claim"  # the open claim's id: what the selector, Previous/Next and decisions move
 SELECT_KEY = "claim_select"  # the selector widget, set from FOCUS_KEY on every run
 REFOCUS_KEY = "filters_changed"
-STATE_TEXT = {"unreviewed": "unreviewed", "approved": "approved", "rejected": "rejected",
-              "needs_evidence": "needs evidence"}
 
 
 def marks(view: RunView, by_id: dict[str, Row], focus: str | None) -> list[render.Mark]:
@@ -23,7 +22,7 @@ def marks(view: RunView, by_id: dict[str, Row], focus: str | None) -> list[rende
         row = by_id[claim.id]
         out.append(render.Mark(claim.span.start, claim.span.end, row.current, prefix=f"#{row.number}",
                                reviewed=row.reviewed, focused=claim.id == focus,
-                               title=f"claim #{row.number}: {STATE_TEXT[row.state]}"))
+                               title=f"claim #{row.number}: {state_words(row.state)}"))
     return out
 
 
@@ -81,7 +80,7 @@ def select_claim(view: RunView, shown: list[Row], all_rows: list[Row]) -> str | 
                  args=(options,), format_func=lambda cid: option_label(by_id[cid].number, texts[cid]))
     if focus not in listed:
         st.caption(f"Claim #{by_id[focus].number} no longer matches the filters (it is "
-                   f"{STATE_TEXT[by_id[focus].state]} now); it stays open until you pick another claim.")
+                   f"{state_words(by_id[focus].state)} now); it stays open until you pick another claim.")
     step_buttons(options, focus)
     return focus
 

@@ -8,9 +8,9 @@ import streamlit as st
 from ui import render, state
 from ui.render import md
 from ui.state import Row, RunView
-from verify.config import DEMO_GRADE_WARNING
 from verify.models import Citation, Evidence, Verdict
 from verify.review import Decision
+from verify.vocabulary import DEMO_GRADE_WARNING, state_words
 
 
 def render_claim(view: RunView, row: Row, decision: Decision) -> None:
@@ -19,7 +19,7 @@ def render_claim(view: RunView, row: Row, decision: Decision) -> None:
     st.subheader(f"Claim #{row.number}")
     st.html(f"<div>{render.badge(row.current, 'now:', row.reviewed)} "
             f"<span class='vf-src'>machine: {render.esc(render.label_text(row.machine))} · "
-            f"review: {render.esc(row.state.replace('_', ' '))}</span></div>")
+            f"review: {render.esc(state_words(row.state))}</span></div>")
     st.markdown(f"**{md(claim.text)}**")
     if claim.text_en and claim.text_en != claim.text:
         st.caption(f"English: {md(claim.text_en)}")

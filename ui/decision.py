@@ -21,6 +21,7 @@ from ui.state import Row, RunView
 from verify.errors import VerifyError
 from verify.models import Label
 from verify.review import Decision, ReviewConflict, decide
+from verify.vocabulary import state_words
 
 ACTIONS = {"Approve": "approve", "Reject": "reject", "Needs more evidence": "needs_evidence"}
 LABELS = [label.value for label in Label]
@@ -191,7 +192,7 @@ def undo_summary(decision: Decision) -> dict:
 
 
 def render_undo_confirm(run_id: str, row: Row, undone: dict, expected: int | None, order: list[str]) -> None:
-    what = undone["state"].replace("_", " ") + (f", {render.label_text(undone['label'])}" if undone["label"] else "")
+    what = state_words(undone["state"]) + (f", {render.label_text(undone['label'])}" if undone["label"] else "")
     st.warning(f"Undo **{md(undone['reviewer'])}**'s decision on claim #{row.number} ({md(what)})? "
                "It is their decision, not yours.", icon="⚠️")
     left, right = st.columns(2)

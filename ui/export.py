@@ -7,19 +7,12 @@ from functools import partial
 import streamlit as st
 
 from ui import state
-from verify.report import FORMATS, render_report
-
-FILES = {  # format -> (file suffix, MIME type)
-    "md": (".md", "text/markdown"),
-    "html": (".html", "text/html"),
-    "json": (".json", "application/json"),
-    "csv": (".csv", "text/csv"),
-    "claimreview": (".claimreview.json", "application/ld+json"),
-}
+from verify.report import render_report
+from verify.vocabulary import REPORT_FORMATS
 
 
 def formats() -> list[str]:
-    return [fmt for fmt in FORMATS if fmt in FILES]
+    return list(REPORT_FORMATS)
 
 
 def report_bytes(store, run_id: str, fmt: str) -> bytes:
@@ -31,7 +24,7 @@ def report_bytes(store, run_id: str, fmt: str) -> bytes:
 def render_export(run_id: str) -> None:
     st.markdown("**Export report**")
     fmt = st.selectbox("Format", formats(), key="export_format")
-    suffix, mime = FILES[fmt]
+    suffix, mime = REPORT_FORMATS[fmt]  # the suffix `verify report -o` reads the same format from
     # The callable runs outside the script thread: it gets the Store object, not Streamlit state.
     st.download_button(f"Download {fmt} report", partial(report_bytes, state.store(), run_id, fmt),
                        file_name=f"verify-{run_id}{suffix}", mime=mime, key="download_report", on_click="ignore",

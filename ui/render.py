@@ -8,28 +8,12 @@ display as text. Links are only emitted for http(s) URLs, so a `javascript:` URL
 from __future__ import annotations
 
 import html
-import re
 from dataclasses import dataclass
-from urllib.parse import urlparse
 
-# Background / border per effective label. Every highlight also carries the label as text, so the
-# colour is never the only signal (colour-blind reviewers, printouts).
-COLOURS = {
-    "SUPPORTED": ("#d3f5d0", "#1e7b1e"),
-    "REFUTED": ("#fbd3d3", "#b42318"),
-    "NOT_ENOUGH_INFO": ("#fdeeb5", "#8a6100"),
-    "NEEDS_EVIDENCE": ("#dbe6ff", "#2848a8"),
-    "FAILED": ("#ead7f7", "#7a2aa8"),
-    "PENDING": ("#ececec", "#555555"),
-}
-LABEL_TEXT = {
-    "SUPPORTED": "SUPPORTED",
-    "REFUTED": "REFUTED",
-    "NOT_ENOUGH_INFO": "NOT ENOUGH INFO",
-    "NEEDS_EVIDENCE": "NEEDS EVIDENCE",
-    "FAILED": "FAILED",
-    "PENDING": "NOT JUDGED",
-}
+from verify.markup import escape_markdown, safe_url
+# Colours, symbols and words per label are the report's and the terminal's too. Every highlight also
+# carries the label as text, so the colour is never the only signal (colour-blind reviewers, printouts).
+from verify.vocabulary import COLOURS, PENDING, label_tag
 
 STYLE = """<style>
 .vf-article{white-space:pre-wrap;line-height:1.75;font-size:0.95rem}
@@ -47,21 +31,18 @@ def esc(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$&:])")
-
-
 def md(text: object) -> str:
     """Text for st.markdown/st.caption: every Markdown/HTML-significant character backslash-escaped,
     so `<script>` shows as text and `*`, `$` or `[x](y)` in an article never turn into markup."""
-    return _MD_SPECIAL.sub(r"\\\1", str(text))
+    return escape_markdown(text, streamlit=True)
 
 
 def label_text(label: str) -> str:
-    return LABEL_TEXT.get(label, label)
+    return label_tag(label)
 
 
 def badge(label: str, prefix: str = "", reviewed: bool = False) -> str:
-    _, fg = COLOURS.get(label, COLOURS["PENDING"])
+    fg = COLOURS.get(label, COLOURS[PENDING]).ink
     tick = " ✔" if reviewed else ""
     text = f"{prefix} {label_text(label)}{tick}".strip()
     return f'<span class="vf-badge" style="background:{fg}">{esc(text)}</span>'
@@ -93,9 +74,9 @@ def highlight(text: str, marks: list[Mark]) -> str:
         start = min(max(mark.start, cursor), len(text))
         end = min(max(mark.end, start), len(text))
         out.append(esc(text[cursor:start]))
-        bg, fg = COLOURS.get(mark.label, COLOURS["PENDING"])
+        colour = COLOURS.get(mark.label, COLOURS[PENDING])
         classes = "vf-mark vf-focus" if mark.focused else "vf-mark"
-        out.append(f'<mark class="{classes}" style="background:{bg};border-color:{fg}" title="{esc(mark.title)}">'
+        out.append(f'<mark class="{classes}" style="background:{colour.background};border-color:{colour.edge}" title="{esc(mark.title)}">'
                    f"{badge(mark.label, mark.prefix, mark.reviewed)}{esc(text[start:end])}</mark>")
         cursor = end
     out.append(esc(text[cursor:]))
@@ -108,7 +89,7 @@ def article_html(text: str, marks: list[Mark]) -> str:
 
 def safe_link(url: str, label: str) -> str:
     """An <a> only for http(s) URLs; anything else (javascript:, data:, paths) is shown as text."""
-    if urlparse(url).scheme.lower() in ("http", "https"):
+    if safe_url(url):
         return f'<a href="{esc(url)}" target="_blank" rel="noopener noreferrer">{esc(label)}</a>'
     return esc(url or label)
 

@@ -8,9 +8,10 @@ from ui import render
 from ui.article_view import filters_changed
 from ui.decision import REVIEWER_KEY
 from ui.state import Row, matches
+from verify.vocabulary import FAILED, LABELS, STATES, state_words
 
-VERDICT_CHOICES = ["SUPPORTED", "REFUTED", "NOT_ENOUGH_INFO", "FAILED"]
-STATE_CHOICES = ["unreviewed", "approved", "rejected", "needs_evidence"]
+VERDICT_CHOICES = [*LABELS, FAILED]
+STATE_CHOICES = list(STATES)
 
 
 def keep_reviewer() -> None:
@@ -33,7 +34,7 @@ def render_filters(rows: list[Row]) -> list[Row]:
     verdicts = side.multiselect("Machine verdict", VERDICT_CHOICES, key="f_verdict", format_func=render.label_text,
                                 **changed)
     states = side.multiselect("Review state", STATE_CHOICES, key="f_state",
-                              format_func=lambda s: s.replace("_", " "), **changed)
+                              format_func=state_words, **changed)
     low = side.checkbox("Only confidence below threshold", key="f_low", **changed)
     threshold = side.slider("Confidence threshold", 0.0, 1.0, 0.6, 0.05, key="f_threshold", disabled=not low,
                             **changed)

@@ -17,8 +17,7 @@ from verify.errors import StoreError
 from verify.models import Article, Claim, Run, Verdict
 from verify.review import Decision, decisions
 from verify.store import Store
-
-DEMO_MODEL_PREFIX = "local:gemma"
+from verify.vocabulary import run_is_demo_grade
 
 
 def db_path() -> str:
@@ -64,7 +63,7 @@ class RunView:
 
     @property
     def demo_grade(self) -> bool:
-        return bool(self.run.summary.get("demo_grade_model")) or self.run.settings.model.startswith(DEMO_MODEL_PREFIX)
+        return run_is_demo_grade(self.run.summary, [self.run.settings.model, *(v.model for v in self.verdicts.values())])
 
     def claim(self, claim_id: str) -> Claim:
         return next(c for c in self.claims if c.id == claim_id)

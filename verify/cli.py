@@ -12,10 +12,11 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from .config import DEMO_GRADE_WARNING, Settings
+from .config import Settings
 from .errors import VerifyError
 from .resources import DASHBOARD_APP
 from .terminal import line, plain
+from .vocabulary import DEMO_GRADE_WARNING, format_for_suffix, is_demo_grade, run_is_demo_grade
 
 app = typer.Typer(
     help="verify: extract check-worthy claims from an article, retrieve evidence from a source library, "
@@ -121,8 +122,7 @@ def run(
                              collection=collection, top_k=top_k, concurrency=concurrency,
                              use_cache=False if no_cache else None)
     check_top_k(settings, from_flag=top_k is not None)
-    if settings.model == "local":
-        err.print(f"[bold yellow]warning:[/bold yellow] {DEMO_GRADE_WARNING}", highlight=False)
+    warn_if_demo_grade(settings)
     from .pipeline import Pipeline
 
     try:
@@ -185,8 +185,14 @@ def print_summary(outcome, settings: Settings) -> None:
     console.print(plain(f"Stored in {settings.db_path.resolve()} (vector store {settings.vectorstore.resolve()})"))
     console.print(line("Next: ", (f"verify show {run.id}", "cyan"), " | review: ", ("verify ui", "cyan"), " | report: ",
                        (f"verify report {run.id} --format md -o report.md", "cyan")))
-    if run.summary.get("demo_grade_model"):
+    if run_is_demo_grade(run.summary, [run.settings.model]):
         console.print(line(("Demo-grade model:", "bold yellow"), f" {DEMO_GRADE_WARNING}"))
+
+
+def warn_if_demo_grade(settings: Settings) -> None:
+    """Before a run: the bundled model, or a Gemma 3 270M file given by path, is not for real checking."""
+    if is_demo_grade(settings.model):
+        err.print(f"[bold yellow]warning:[/bold yellow] {DEMO_GRADE_WARNING}", highlight=False)
 
 
 @app.command()
@@ -282,10 +288,6 @@ def ui_command(
     os.execve(sys.executable, cmd, env)
 
 
-REPORT_SUFFIXES = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html", ".json": "json", ".csv": "csv",
-                   ".jsonld": "claimreview"}
-
-
 @app.command()
 def report(
     run_id: str = typer.Argument(..., help="Run id (see `verify runs`)."),
@@ -302,7 +304,7 @@ def report(
     """Export a run's citation report: claims, verdicts, reviewer decisions, numbered citations, bibliography."""
     from .report import FORMATS, render_report, write_report
 
-    fmt = (fmt or REPORT_SUFFIXES.get(output.suffix.lower() if output else "", "md")).lower()
+    fmt = (fmt or format_for_suffix(output)).lower()
     if fmt not in FORMATS:
         fail(VerifyError(f"unknown report format {fmt!r}: use one of {', '.join(FORMATS)}"))
     try:
@@ -369,8 +371,7 @@ def eval_command(
     cfg = EvalConfig(dataset=dataset, mode=mode, limit=limit, seed=seed, sources=sources or None)
     try:
         evaluator = Evaluator(cfg, settings)  # validates the dataset before loading any model
-        if settings.model == "local":
-            err.print(f"[bold yellow]warning:[/bold yellow] {DEMO_GRADE_WARNING}", highlight=False)
+        warn_if_demo_grade(settings)
         with progress_bar() as bar:
             evaluator.progress = RichProgress(bar)
             results = evaluator.run()

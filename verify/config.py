@@ -22,11 +22,6 @@ ENV_PREFIX = "VERIFY_"
 DEFAULT_MODEL = "local"
 DEFAULT_EMBEDDER = "use+minilm"
 DEFAULT_COLLECTION = "sources"
-DEMO_GRADE_WARNING = (
-    "The 'local' model is Gemma 3 270M (base), a demo-grade model that proves the pipeline runs "
-    "offline. Its claims and verdicts are NOT reliable: use --model openai:<model> or an "
-    "OpenAI-compatible server (--base-url) for real fact-checking."
-)
 
 # USD per million tokens (input, output): OpenAI list prices as published when this was written.
 # Override or extend with VERIFY_PRICES='{"model": [in, out]}' or VERIFY_PRICES=path/to/prices.json.

@@ -7,7 +7,6 @@ fails the claim is kept but flagged `unlocated`, never silently given a made-up 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from typing import Literal
@@ -20,7 +19,7 @@ from .errors import LLMCallError, LLMOutputError
 from .structured import StructuredLLM
 from .models import Article, Claim, ExtractedClaim, ExtractionOutput, Span, Strict, Usage
 from .prompts import Prompt
-from .text import split_sentences
+from .text import PARAGRAPH, split_sentences
 
 FUZZY_THRESHOLD = 85.0
 MAX_CLAIMS_PER_WINDOW = 12
@@ -43,7 +42,7 @@ def windows(text: str, size: int, overlap: int) -> list[Window]:
     """Windows of whole paragraphs of at most ~size chars; the next window starts on the trailing
     paragraphs of the previous one that fit within `overlap` chars, so a claim cut by a border is
     seen whole at least once."""
-    paragraphs = [(m.start(), m.end()) for m in re.finditer(r"[^\n]+(?:\n(?!\n)[^\n]*)*", text)]
+    paragraphs = [(m.start(), m.end()) for m in PARAGRAPH.finditer(text)]
     if len(text) <= size or len(paragraphs) < 2:
         return [Window(0, text)]
     result: list[Window] = []

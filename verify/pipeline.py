@@ -26,6 +26,7 @@ from .prompts import load_prompt, parse_spec
 from .retrieve import Query, Retriever
 from .store import Store
 from .vectorstore import VectorStore
+from .vocabulary import is_demo_grade
 
 
 class ProgressSink(Protocol):
@@ -236,7 +237,7 @@ class Pipeline:
             **extraction_summary(failures),
             "usage": self.store.call_usage(outcome.run.id).model_dump(),
             "usage_this_invocation": self.store.call_usage(outcome.run.id, after_id=first_call).model_dump(),
-            "demo_grade_model": self.settings.is_local and self.settings.model == "local",
+            "demo_grade_model": is_demo_grade(self.settings.model),
         }
         self.store.finish_run(outcome.run.id, "failed" if failures else "done", summary)
         outcome.run = self.store.get_run(outcome.run.id)

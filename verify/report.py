@@ -16,7 +16,6 @@ from bisect import bisect_right
 from collections import Counter
 from pathlib import Path
 
-from .config import DEMO_GRADE_WARNING
 from .errors import VerifyError
 from .models import Article, Citation, Claim, Run, SourceMeta, Verdict, utcnow
 from .report_model import (ClaimEntry, CitationRef, Completeness, Header, MachineTotals, MachineVerdict,
@@ -24,15 +23,9 @@ from .report_model import (ClaimEntry, CitationRef, Completeness, Header, Machin
 from .review import Decision, decisions
 from .store import Store
 from .text import split_sentences
+from .vocabulary import DEMO_GRADE_WARNING, run_is_demo_grade
+from .vocabulary import REPORT_FORMATS as FORMATS  # fmt -> (suffix, MIME type): one table for the CLI and the dashboard
 
-# fmt -> (MIME type, file extension); the dashboard uses this for download buttons.
-FORMATS: dict[str, tuple[str, str]] = {
-    "md": ("text/markdown; charset=utf-8", ".md"),
-    "html": ("text/html; charset=utf-8", ".html"),
-    "json": ("application/json", ".json"),
-    "csv": ("text/csv; charset=utf-8", ".csv"),
-    "claimreview": ("application/ld+json", ".jsonld"),
-}
 RENDER_OPTIONS = {"bom", "organization", "publish_url"}
 
 
@@ -285,8 +278,7 @@ def _header(store: Store, run: Run, article: Article, claims: list[Claim], verdi
     reviewed_labels = Counter(d.label for d in decided.values() if d.reviewed and d.label)
     reviewed = review.approved + review.rejected
     models = sorted({v.model for v in verdicts.values()})
-    demo = bool(run.summary.get("demo_grade_model")) or any(
-        m.startswith("local:gemma") for m in [run.settings.model, *models])
+    demo = run_is_demo_grade(run.summary, [run.settings.model, *models])
     return Header(
         run_id=run.id, run_date=run.created_at, run_status=run.status, generated_at=generated_at or utcnow(),
         article_id=article.id, article_title=article.title, article_source=article.source,

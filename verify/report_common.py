@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 
+from .markup import safe_url  # noqa: F401 (the renderers import it from here)
 from .report_model import CitationRef, ClaimEntry, Header, MachineVerdict, Report, ReviewDecision
-
-# A symbol and a word for every label: colour is never the only signal (colour-blind readers, B/W print).
-LABEL_TEXT = {
-    "SUPPORTED": "Supported",
-    "REFUTED": "Refuted",
-    "NOT_ENOUGH_INFO": "Not enough information",
-}
-LABEL_SYMBOL = {"SUPPORTED": "✓", "REFUTED": "✗", "NOT_ENOUGH_INFO": "?"}
-STATE_TEXT = {
-    "approved": "approved",
-    "rejected": "rejected (label corrected)",
-    "needs_evidence": "needs more evidence",
-    "unreviewed": "not reviewed",
-}
+# Label and state words are the dashboard's and the terminal's too: they live in verify/vocabulary.py.
+from .vocabulary import FAILED, LABEL_SYMBOL, NO_LABEL_TAG, PENDING, label_tag  # noqa: F401
+from .vocabulary import label_words as label_text  # noqa: F401
+from .vocabulary import LABEL_WORDS as LABEL_TEXT
+from .vocabulary import STATE_WORDS as STATE_TEXT
 # Where the label in a claim's heading comes from.
 CLAIM_STATUS = {
     "approved": "reviewed",
@@ -28,18 +19,7 @@ CLAIM_STATUS = {
     "unreviewed": "machine verdict, not reviewed",
 }
 # What a claim's heading says when there is no label at all.
-NO_LABEL = {"error": "! VERDICT FAILED", "not_judged": "– NOT JUDGED", "omitted": "– NO LABEL", "ok": "– NO LABEL"}
-_SAFE_URL = re.compile(r"^https?://[^\s<>\"'`\\]+$", re.IGNORECASE)
-
-
-def label_text(label: str | None) -> str:
-    return LABEL_TEXT.get(label or "", label or "")
-
-
-def safe_url(url: str) -> str:
-    """The URL if it is plain http(s) and safe to make a link of; '' otherwise (javascript:, data:, quotes)."""
-    url = (url or "").strip()
-    return url if _SAFE_URL.match(url) else ""
+NO_LABEL = {"error": NO_LABEL_TAG[FAILED], "not_judged": NO_LABEL_TAG[PENDING], "omitted": "– NO LABEL", "ok": "– NO LABEL"}
 
 
 def fmt_time(iso: str) -> str:
@@ -58,7 +38,7 @@ def machine_line(machine: MachineVerdict) -> str:
     """One line saying what the model concluded (or that it failed, or was omitted)."""
     if machine.status == "ok" and machine.label is not None:
         conf = f" (confidence {machine.confidence:.2f})" if machine.confidence is not None else ""
-        return f"{LABEL_SYMBOL[machine.label.value]} {machine.label.value}{conf}"
+        return f"{label_tag(machine.label.value)}{conf}"
     if machine.status == "error":
         return "FAILED: no verdict (the model's output was invalid; no label was invented)"
     if machine.status == "omitted":
@@ -71,7 +51,7 @@ def review_line(review: ReviewDecision) -> str:
         return "not reviewed"
     parts = [STATE_TEXT[review.state]]
     if review.label:
-        parts.append(f"{LABEL_SYMBOL.get(review.label, '')} {review.label}".strip())
+        parts.append(label_tag(review.label))
     who = f"by {review.reviewer}" if review.reviewer else ""
     when = f"on {fmt_time(review.decided_at)}" if review.decided_at else ""
     return " ".join(filter(None, [": ".join(parts), who, when]))

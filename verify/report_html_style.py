@@ -3,19 +3,22 @@
 Verdict colours come from the Okabe-Ito palette (distinguishable with the common colour-vision
 deficiencies), and every badge also carries a symbol and the label in words plus a distinct border
 style, so nothing depends on colour alone, on screen or printed in black and white. System fonts
-only: the report must not fetch anything.
+only: the report must not fetch anything. The colours are the dashboard's (verify/vocabulary.py).
 """
 
-CSS = """
-:root {
+from .vocabulary import COLOURS, FAILED, NEEDS_EVIDENCE
+
+_VARS = {"sup": "SUPPORTED", "ref": "REFUTED", "nei": "NOT_ENOUGH_INFO", "bad": FAILED}
+_LABEL_VARS = "".join(f"  --{var}-bg: {COLOURS[key].background}; --{var}-ink: {COLOURS[key].ink}; "
+                      f"--{var}-edge: {COLOURS[key].edge};\n" for var, key in _VARS.items())
+_WARN = COLOURS[NEEDS_EVIDENCE]
+
+CSS = f"""
+:root {{
   --ink: #1f2328; --muted: #57606a; --rule: #d0d7de; --paper: #ffffff; --tint: #f6f8fa;
-  --sup-bg: #dff3ec; --sup-ink: #00573f; --sup-edge: #009e73;
-  --ref-bg: #fbe4d6; --ref-ink: #8a3400; --ref-edge: #d55e00;
-  --nei-bg: #e8edf7; --nei-ink: #1d3f73; --nei-edge: #0072b2;
-  --bad-bg: #f7e6ef; --bad-ink: #7a1d4f; --bad-edge: #cc79a7;
-  --warn-bg: #fff4cc; --warn-edge: #e69f00;
-}
-* { box-sizing: border-box; }
+{_LABEL_VARS}  --warn-bg: {_WARN.background}; --warn-edge: {_WARN.edge};
+}}
+""" + """* { box-sizing: border-box; }
 html { -webkit-text-size-adjust: 100%; }
 body {
   margin: 0 auto; max-width: 60rem; padding: 1.5rem 1.25rem 3rem; color: var(--ink); background: var(--paper);

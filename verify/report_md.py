@@ -8,21 +8,16 @@ of plain http(s) URLs.
 
 from __future__ import annotations
 
-import re
-
+from .markup import escape_markdown
 from .report_common import (CLAIM_STATUS, INJECTION_ADVICE, INJECTION_TITLE, LABEL_SYMBOL, NO_LABEL, STATE_TEXT, citation_source,
                             final_label, fmt_time, injection_note, machine_line, options_notes, review_line, safe_url,
                             source_line)
 from .report_model import ClaimEntry, Header, Report, SourceEntry
 
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")
-_ENTITY = re.compile(r"&(?=#?\w+;)")  # "&lt;" would otherwise render as "<"
-
 
 def md(text: object) -> str:
-    text = " ".join(str(text).split())
-    text = _MD_SPECIAL.sub(r"\\\1", text)
-    return _ENTITY.sub(r"\\&", text)  # after the backslashes are escaped, or this one would be doubled
+    """Untrusted text on one line (it cannot start a heading, list or code block), Markdown-escaped."""
+    return escape_markdown(" ".join(str(text).split()))
 
 
 def link(url: str) -> str:

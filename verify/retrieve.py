@@ -166,12 +166,7 @@ class ExactIndex:
 
     @classmethod
     def for_store(cls, vstore: VectorStore, segments: list[Segment]) -> "ExactIndex":
-        ids: list[str] = []
-        rows: list = []
-        for offset in range(0, vstore.count(), 5000):
-            page_ids, vectors = vstore.embeddings(offset=offset, limit=5000)
-            ids.extend(page_ids)
-            rows.extend(vectors)
+        ids, rows = vstore.all_embeddings()
         return cls(ids, np.asarray(rows, dtype=np.float32).reshape(len(ids), -1), segments)
 
 

@@ -7,12 +7,11 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from .config import DEMO_GRADE_WARNING
 from .models import Claim, Verdict
 from .store import Store
 from .terminal import line, plain
+from .vocabulary import DEMO_GRADE_WARNING, FAILED, LABEL_SYMBOL, PENDING, label_tag, run_is_demo_grade, terminal_style
 
-LABEL_STYLE = {"SUPPORTED": "green", "REFUTED": "red", "NOT_ENOUGH_INFO": "yellow", "failed": "magenta"}
 INJECTION_STYLE = "bold red"
 
 
@@ -20,7 +19,7 @@ def verdict_counts_line(counts: dict[str, int]) -> Text:
     out = Text()
     for n, (key, value) in enumerate(counts.items()):
         out.append(", " if n else "")
-        out.append(plain(key, LABEL_STYLE.get(key, "")))
+        out.append(plain(label_tag(key) if key in LABEL_SYMBOL else key, terminal_style(key)))
         out.append(f" {value}")
     return out
 
@@ -53,12 +52,12 @@ def render_run(console: Console, store: Store, run_id: str, show_evidence: bool 
     s = run.settings
     console.print(plain(f"model {s.model} | embedder {s.embedder} | prompts {s.extract_prompt}, {s.judge_prompt} "
                         f"| status {run.status}"))
-    if run.summary.get("demo_grade_model"):
+    if run_is_demo_grade(run.summary, [s.model, *(v.model for v in verdicts.values())]):
         console.print(line(("Demo-grade model:", "bold yellow"), f" {DEMO_GRADE_WARNING}"))
     table = Table(show_lines=True, expand=True)
     table.add_column("#", justify="right", width=3)
     table.add_column("claim (span)", ratio=3)
-    table.add_column("verdict", width=16)
+    table.add_column("verdict", width=18)
     table.add_column("citations", ratio=4)
     for claim in claims:
         verdict = verdicts.get(claim.id)
@@ -82,7 +81,7 @@ def _claim_cell(claim: Claim) -> Text:
 
 def _verdict_cells(verdict: Verdict | None) -> tuple[Text, Text]:
     if verdict is None:
-        return Text("not judged", style="dim"), Text("")
+        return Text(label_tag(PENDING), style="dim"), Text("")
     if verdict.status == "error":
         cites = plain(verdict.error[:300], "magenta")
     else:
@@ -99,9 +98,9 @@ def _verdict_cells(verdict: Verdict | None) -> tuple[Text, Text]:
 
 def _label_cell(verdict: Verdict) -> Text:
     if verdict.status == "error":
-        return Text("FAILED", style="magenta")
+        return Text(label_tag(FAILED), style=terminal_style(FAILED))
     label = verdict.label.value
-    cell = line((label, LABEL_STYLE[label]), f"\nconf {verdict.confidence:.2f}")
+    cell = line((label_tag(label), terminal_style(label)), f"\nconf {verdict.confidence:.2f}")
     if verdict.suspicious_citations:
         cell.append("\n⚠ injection?", style=INJECTION_STYLE)
     return cell

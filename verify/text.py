@@ -27,7 +27,7 @@ def _segmenter(language: str):
 
 def split_sentences(text: str, language: str = "en") -> list[tuple[int, int]]:
     """(start, end) offsets of each sentence in `text`; whitespace between sentences is skipped."""
-    spans = [(start + s, start + e) for start, block in _paragraphs(text) for s, e in _block_sentences(block, language)]
+    spans = [(start + s, start + e) for start, block in paragraphs(text) for s, e in _block_sentences(block, language)]
     return [s for s in spans if text[s[0]:s[1]].strip()]
 
 
@@ -79,9 +79,14 @@ def _pysbd_spans(chunk: str, language: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _paragraphs(text: str):
+# A paragraph: lines up to a blank (or whitespace-only) line. The one definition for sentences, passages
+# and extraction windows.
+PARAGRAPH = re.compile(r"[^\n]+(?:\n(?!\s*\n)[^\n]*)*")
+
+
+def paragraphs(text: str) -> Iterator[tuple[int, str]]:
     """Blank-line separated blocks with their offsets; sentences never cross a paragraph."""
-    for match in re.finditer(r"[^\n]+(?:\n(?!\s*\n)[^\n]*)*", text):
+    for match in PARAGRAPH.finditer(text):
         block = match.group(0)
         if block.strip():
             yield match.start(), block

@@ -210,9 +210,7 @@ class VectorStore:
         """Every source in the library with its hash, location and how many of its chunks are stored:
         read once, paged, before an ingest decides what to add, update, redo or skip."""
         found: dict[str, StoredSource] = {}
-        total = self.count()
-        for offset in range(0, total, 5000):
-            got = self.collection.get(limit=5000, offset=offset, include=["metadatas"])
+        for got in paged_get(self.collection, self.count(), ["metadatas"]):
             for meta in got["metadatas"]:
                 source = found.get(meta["source_id"])
                 if source is None:
@@ -292,13 +290,22 @@ class VectorStore:
 
     @_chroma_errors
     @_reading
+    def all_embeddings(self) -> tuple[list[str], list]:
+        """(ids, vectors) of every chunk, paged: the exact (in-memory) vector index is built from these."""
+        ids: list[str] = []
+        vectors: list = []
+        for got in paged_get(self.collection, self.count(), ["embeddings"]):
+            ids.extend(got["ids"])
+            vectors.extend(got["embeddings"])
+        return ids, vectors
+
+    @_chroma_errors
+    @_reading
     def all_texts(self) -> tuple[list[str], list[str]]:
         """(ids, index texts) of every chunk, paged: the lexical index is built from these."""
         ids: list[str] = []
         texts: list[str] = []
-        total = self.count()
-        for offset in range(0, total, 5000):
-            got = self.collection.get(limit=5000, offset=offset, include=["documents", "metadatas"])
+        for got in paged_get(self.collection, self.count(), ["documents", "metadatas"]):
             ids.extend(got["ids"])
             texts.extend(index_text(m.get("title", ""), d) for d, m in zip(got["documents"], got["metadatas"]))
         return ids, texts
@@ -307,9 +314,7 @@ class VectorStore:
     @_reading
     def sources(self) -> list[SourceMeta]:
         seen: dict[str, SourceMeta] = {}
-        total = self.count()
-        for offset in range(0, total, 5000):
-            got = self.collection.get(limit=5000, offset=offset, include=["metadatas"])
+        for got in paged_get(self.collection, self.count(), ["metadatas"]):
             for meta in got["metadatas"]:
                 seen.setdefault(meta["source_id"], source_from(meta))
         return sorted(seen.values(), key=lambda s: s.source_id)
@@ -508,3 +513,14 @@ def chunk_from(chunk_id: str, text: str, meta: dict) -> Chunk:
     ]
     return Chunk(id=chunk_id, source=source_from(meta), n=meta["n"], text=text, start=meta["start"],
                  end=meta["end"], sentences=sentences)
+
+
+PAGE_ROWS = 5000  # rows per Chroma `get` when reading the whole library
+
+
+def paged_get(collection, total: int, include: list[str], page: int = PAGE_ROWS) -> Iterator[dict]:
+    """Every row of `collection` (`total` of them), `page` rows per Chroma `get`: one unpaged get of a
+    large library builds every row in memory at once, and SQLite caps the variables of one query.
+    The one paging loop: the library readers above and the retriever's exact index use it."""
+    for offset in range(0, total, page):
+        yield collection.get(limit=page, offset=offset, include=include)

@@ -9,7 +9,7 @@ import pytest
 from tests.report.conftest import check_golden
 from verify.report import FORMATS, render
 
-EXT = {fmt: ext for fmt, (_, ext) in FORMATS.items()}
+EXT = {fmt: spec.suffix for fmt, spec in FORMATS.items()}
 
 
 @pytest.mark.parametrize("fmt", sorted(FORMATS))

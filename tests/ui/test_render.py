@@ -6,19 +6,19 @@ from ui.render import Mark, highlight, locate, md, safe_link
 def test_highlight_escapes_text_and_labels_each_mark():
     html = highlight("a <b>x</b> c", [Mark(2, 10, "REFUTED", prefix="#1")])
     assert html.startswith("a <mark") and "&lt;b&gt;x&lt;/b&gt;</mark> c" in html
-    assert ">#1 REFUTED</span>" in html and "<b>" not in html
+    assert ">#1 ✗ REFUTED</span>" in html and "<b>" not in html
 
 
 def test_overlapping_marks_keep_every_badge():
     html = highlight("0123456789", [Mark(0, 6, "SUPPORTED", "#1"), Mark(2, 4, "REFUTED", "#2"),
                                     Mark(5, 9, "FAILED", "#3")])
-    assert html.count("<mark") == 3 and "#2 REFUTED" in html
+    assert html.count("<mark") == 3 and "#2 ✗ REFUTED" in html
     assert html.endswith("9")  # text after the last mark is kept once
 
 
 def test_reviewed_and_focused_marks_say_so():
     html = highlight("abc", [Mark(0, 3, "NEEDS_EVIDENCE", "#4", reviewed=True, focused=True)])
-    assert "#4 NEEDS EVIDENCE ✔" in html and "vf-focus" in html
+    assert "#4 ◐ NEEDS MORE EVIDENCE ✔" in html and "vf-focus" in html
 
 
 def test_links_only_for_http_urls():

@@ -26,13 +26,13 @@ def test_approve_records_the_decision_and_opens_the_next_unreviewed_claim(seeded
 def test_reject_records_the_corrected_label_and_recolours_the_span(seeded_run):
     first = claim_ids(seeded_run)[0]
     at = open_app(seeded_run.run.id)
-    assert "#1 SUPPORTED" in all_html(at)
+    assert "#1 ✓ SUPPORTED" in all_html(at)
     decide(at, "Reject", label="REFUTED", note="the meeting was on Friday")
     event = events_for(seeded_run.store, claim_id=first)[-1]
     assert (event.action, event.label_before, event.label_after, event.note) == (
         "reject", "SUPPORTED", "REFUTED", "the meeting was on Friday")
     assert decisions(seeded_run.store, seeded_run.run.id)[first].state == "rejected"
-    assert "#1 REFUTED ✔" in all_html(at)  # the reviewer's label, marked as confirmed
+    assert "#1 ✗ REFUTED ✔" in all_html(at)  # the reviewer's label, marked as confirmed
 
 
 def test_needs_more_evidence_is_not_counted_as_reviewed(seeded_run):
@@ -62,7 +62,7 @@ def test_undo_appends_an_undo_event_and_restores_the_machine_verdict(seeded_run)
     events = events_for(seeded_run.store, claim_id=first)
     assert [e.action for e in events] == ["reject", "undo"]  # nothing deleted
     assert decisions(seeded_run.store, seeded_run.run.id)[first].state == "unreviewed"
-    assert "#1 SUPPORTED" in all_html(at) and "#1 SUPPORTED ✔" not in all_html(at)
+    assert "#1 ✓ SUPPORTED" in all_html(at) and "#1 ✓ SUPPORTED ✔" not in all_html(at)
 
 
 def test_history_lists_every_event_of_the_claim(seeded_run):

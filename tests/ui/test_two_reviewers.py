@@ -50,7 +50,7 @@ def test_undoing_another_reviewers_decision_asks_first(seeded_run):
     checked(at.selectbox(key="claim_select").set_value(first).run())
     checked(at.button(key=f"undo_{first}").click().run())
     assert [e.action for e in events_for(store, claim_id=first)] == ["reject"]  # nothing written yet
-    assert "Undo **Bob**'s decision on claim #1 (rejected, REFUTED)?" in at.warning[0].value
+    assert "Undo **Bob**'s decision on claim #1 (rejected \\(label corrected\\), ✗ REFUTED)?" in at.warning[0].value
     checked(at.button(key="cancel_undo").click().run())
     assert [e.action for e in events_for(store, claim_id=first)] == ["reject"]
     checked(at.button(key=f"undo_{first}").click().run())

@@ -26,7 +26,7 @@ def test_runs_page_lists_each_run_with_counts_and_progress(seeded_run):
 def test_article_view_labels_every_claim_span_with_its_verdict(seeded_run):
     at = open_app(seeded_run.run.id)
     html = all_html(at)
-    for number, label in enumerate(["SUPPORTED", "REFUTED", "SUPPORTED", "NOT ENOUGH INFO"], start=1):
+    for number, label in enumerate(["✓ SUPPORTED", "✗ REFUTED", "✓ SUPPORTED", "? NOT_ENOUGH_INFO"], start=1):
         assert f"#{number} {label}<" in html
     assert html.count("vf-focus") == 2  # the stylesheet rule and the focused claim
     assert "Steve Witkoff, a tenu une longue réunion" in html
@@ -38,10 +38,10 @@ def test_claim_panel_shows_claim_verdict_and_cited_sentence_in_its_passage(seede
     verdict = seeded_run.verdicts[claim.id]
     shown = visible(at)
     assert claim.text in shown and claim.text_en in shown
-    assert "Machine verdict:** SUPPORTED · confidence 0.80" in shown
+    assert "Machine verdict:** ✓ SUPPORTED · confidence 0.80" in shown
     citation = verdict.citations[0]
     html = all_html(at)
-    assert f"[1] SUPPORTED</span>{citation.text}</mark>" in html.replace("&#x27;", "'")
+    assert f"[1] ✓ SUPPORTED</span>{citation.text}</mark>" in html.replace("&#x27;", "'")
     evidence = seeded_run.store.get_evidence(claim.id)
     assert evidence[0].chunk.source.title in html.replace("&#x27;", "'")
     assert at.expander[0].label.startswith("Other retrieved passages")

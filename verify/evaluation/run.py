@@ -35,6 +35,7 @@ from ..retrieve import Query, Retriever, as_queries
 from ..store import Store
 from ..structured import StructuredLLM
 from ..vectorstore import VectorStore
+from ..vocabulary import is_demo_grade
 from . import metrics
 from .dataset import EvalClaim, EvalSet, covers, load_dataset, make_document, pool_documents, sentence_is_gold
 from .report import ClaimOutcome, EvalFacts, summarise
