@@ -7,11 +7,6 @@ import pytest
 
 pytestmark = pytest.mark.real_models
 
-# Until LlamaCppChat._client (verify/backends/llamacpp.py, mid-split by another engineer) calls
-# verify.llama_log.silence_llama_cpp() after `from llama_cpp import Llama`. Strict: once it does, this
-# marker fails the test and must go.
-PENDING = pytest.mark.xfail(strict=True, reason="LlamaCppChat._client does not call silence_llama_cpp() yet")
-
 LOAD = """
 from pathlib import Path
 from verify.backends.llamacpp import LlamaCppChat, bundled_gguf_path
@@ -21,7 +16,6 @@ print("loaded")
 """
 
 
-@PENDING
 def test_loading_the_bundled_model_prints_nothing_from_llama_cpp(tmp_path):
     # A subprocess: llama.cpp writes to file descriptor 2 from C, which pytest's capture cannot see.
     done = subprocess.run([sys.executable, "-c", LOAD.format(cache=str(tmp_path))], capture_output=True,

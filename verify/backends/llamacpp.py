@@ -44,6 +44,8 @@ class LlamaCppChat(BaseChatModel):
         if self._llama is None:
             from llama_cpp import Llama
 
+            from ..llama_log import silence_llama_cpp
+            silence_llama_cpp()  # llama.cpp's own log lines are nothing a user can act on
             self._llama = Llama(
                 model_path=self.model_path, n_ctx=self.n_ctx, n_threads=self.n_threads,
                 seed=self.seed, verbose=False,
