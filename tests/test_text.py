@@ -18,3 +18,15 @@ def test_passages_hold_whole_sentences_and_follow_paragraphs():
     assert flat == split_sentences(TEXT, "fr")
     # a passage never spans the paragraph break once it has half the target
     assert all("\n\n" not in TEXT[g[0][0]:g[-1][1]] for g in groups)
+
+
+def test_extraction_windows_and_sentences_break_paragraphs_at_the_same_lines():
+    """One paragraph rule: a whitespace-only line ends a paragraph for extraction windows as it does for
+    sentences (extraction used to need a truly empty line, so its windows could cut elsewhere)."""
+    from verify.extract import windows
+    from verify.text import paragraphs
+
+    text = "First paragraph, first sentence. Second sentence.\n   \nSecond paragraph starts here."
+    blocks = [(start, start + len(block)) for start, block in paragraphs(text)]
+    assert len(blocks) == 2
+    assert [w.start for w in windows(text, size=60, overlap=0)] == [start for start, _ in blocks]

@@ -36,3 +36,13 @@ def test_locate_uses_offsets_then_falls_back_to_searching():
 
 def test_md_escapes_markup_and_markdown():
     assert md("<script>*x* $y$ [a](javascript:b)") == "\\<script\\>\\*x\\* \\$y\\$ \\[a\\]\\(javascript\\:b\\)"
+
+
+def test_dashboard_and_report_link_exactly_the_same_urls():
+    """One safe-URL rule (verify/markup.py): the dashboard used to link anything with an http(s) scheme,
+    spaces and quotes included, where the report showed such a URL as text."""
+    from verify.report_common import safe_url
+
+    for url in ("https://example.org/a", "HTTP://example.org", 'https://evil.example/"><script>x</script>',
+                "https://a b.example", "javascript:alert(1)", "data:text/html,x", "/local/path.md", ""):
+        assert ("<a " in safe_link(url, "x")) == bool(safe_url(url)), url
