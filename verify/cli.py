@@ -81,7 +81,7 @@ class RichProgress:
                 self.progress.advance(self.tasks[stage], n)
 
     def note(self, message: str) -> None:
-        self.progress.console.print(plain(message, "yellow"), highlight=False)
+        self.progress.console.print(plain(message, "yellow"), highlight=False, soft_wrap=True)  # the terminal wraps: no newline inside a path
 
 
 def progress_bar() -> Progress:
@@ -276,14 +276,14 @@ def ui_command(
     if not app_path.is_file():
         fail(VerifyError(f"the dashboard is not at {app_path}: reinstall verify (pip install -e . in the checkout)"))
     db_path = settings_from(db_path=db).db_path.resolve()
+    if not db_path.is_file():  # the dashboard only reads a store (and adds review events): `verify run` makes one
+        fail(VerifyError(f"no store at {db_path}: check --db or VERIFY_DB (`verify run` creates the store)"))
     env = dict(os.environ, VERIFY_DB=str(db_path))
     cmd = [sys.executable, "-m", "streamlit", "run", str(app_path), "--server.address", address,
            "--server.port", str(port), "--server.headless", "true", "--server.fileWatcherType", "none",
            "--browser.gatherUsageStats", "false"]
     console.print(plain(f"Review dashboard: http://{address}:{port}  (store {db_path}; Ctrl+C stops it)"), highlight=False)
     sys.stdout.flush()
-    if not db_path.is_file():  # the dashboard only reads a store (and adds review events): `verify run` makes one
-        fail(VerifyError(f"no store at {db_path}: check --db or VERIFY_DB (`verify run` creates the store)"))
     # exec, not a child process: Ctrl+C and a kill of this pid reach the server itself.
     os.execve(sys.executable, cmd, env)
 
