@@ -7,24 +7,19 @@ the collection with another embedder is refused, because its vectors would be me
 
 from __future__ import annotations
 
-import errno
-import fcntl
 import functools
-import json
-import os
-import threading
 import time
-import uuid
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator, Mapping
 
-from .errors import EmbedderMismatch, VectorStoreError
-from .models import Chunk, Sentence, SourceMeta, Strict
+from . import chroma_internals
+from .chroma_errors import chroma_errors, disk_full, disk_full_error, open_error
+from .chroma_rows import chunk_from, chunk_metadata, index_text, source_from
+from .errors import EmbedderMismatch
+from .library_lock import LOCK_FILE, library_lock
+from .models import Chunk, SourceMeta, Strict
 
-LOCK_FILE = ".write.lock"  # the library lock; it also holds the token of the last write
-
-META_FIELDS = ("source_id", "title", "url", "publisher", "published", "language", "path", "content_hash")
 CHROMA_BATCH = 1000  # chunks per Chroma `add` (Chroma caps one call); each call commits on its own
 
 
@@ -42,27 +37,6 @@ class StoredSource(Strict):
     def complete(self) -> bool:
         """False when an ingest stopped between batches and some of its chunks never arrived."""
         return self.expected is None or self.stored >= self.expected
-
-
-def _chroma_errors(method):
-    """A Chroma failure while reading or writing (e.g. a corrupted index file) becomes a clear error."""
-    import functools
-
-    @functools.wraps(method)
-    def wrapper(self, *args, **kwargs):
-        from chromadb.errors import ChromaError
-
-        try:
-            return method(self, *args, **kwargs)
-        except ChromaError as exc:
-            if disk_full(exc):
-                raise disk_full_error(self.path, exc) from exc
-            raise VectorStoreError(
-                f"the vector store at {self.path} failed ({type(exc).__name__}: {exc}); it may be corrupted: "
-                f"rebuild it with `verify ingest --rebuild SOURCES...` {REBUILD_KEEPS}"
-            ) from exc
-
-    return wrapper
 
 
 def _reading(method):
@@ -87,33 +61,6 @@ def _reading(method):
     return wrapper
 
 
-# What a rebuild does with a broken folder: said wherever a rebuild is advised.
-REBUILD_KEEPS = "(the broken files are moved aside, not deleted)"
-_DISK_FULL_TEXT = ("database or disk is full", "no space left on device", "disk quota exceeded")
-
-
-def disk_full(exc: BaseException) -> bool:
-    """True when the failure (or anything that caused it) is a full disk: ENOSPC, or SQLite's
-    "database or disk is full" as Chroma reports it from its own SQLite file."""
-    seen: set[int] = set()
-    while exc is not None and id(exc) not in seen:
-        seen.add(id(exc))
-        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
-            return True
-        if any(text in str(exc).lower() for text in _DISK_FULL_TEXT):
-            return True
-        exc = exc.__cause__ or exc.__context__
-    return False
-
-
-def disk_full_error(path: Path, exc: BaseException) -> VectorStoreError:
-    # Never advise --rebuild here: the library is not broken, and rebuilding needs more space, not less.
-    return VectorStoreError(
-        f"the disk holding the vector store at {path} is full ({type(exc).__name__}: {exc}); free some space "
-        "and run again. Nothing was deleted: do not rebuild the library for this"
-    )
-
-
 class VectorStore:
     def __init__(self, path: Path | str, collection: str, embedder_spec: str):
         self.path = Path(path)
@@ -128,12 +75,7 @@ class VectorStore:
                 with self._lock.exclusive(writes=False):
                     self._open(collection, create=True)
         except Exception as exc:  # noqa: BLE001 - chroma raises many internal types on a broken folder
-            if disk_full(exc):
-                raise disk_full_error(self.path, exc) from exc
-            raise VectorStoreError(
-                f"the vector store at {self.path} could not be opened ({type(exc).__name__}: {exc}); "
-                f"rebuild it with `verify ingest --rebuild SOURCES...` {REBUILD_KEEPS}"
-            ) from exc
+            raise open_error(self.path, exc) from exc
         stored = (self.collection.metadata or {}).get("embedder")
         if stored != embedder_spec:
             raise EmbedderMismatch(
@@ -204,7 +146,7 @@ class VectorStore:
             self.collection = self.client.get_collection(self.collection.name, embedding_function=None)
             self._epoch = self._lock.epoch
 
-    @_chroma_errors
+    @chroma_errors
     @_reading
     def stored_sources(self) -> list[StoredSource]:
         """Every source in the library with its hash, location and how many of its chunks are stored:
@@ -220,24 +162,24 @@ class VectorStore:
                 source.stored += 1
         return list(found.values())
 
-    @_chroma_errors
+    @chroma_errors
     @_reading
     def source_hash(self, source_id: str) -> str | None:
         got = self.collection.get(where={"source_id": source_id}, limit=1, include=["metadatas"])
         return got["metadatas"][0]["content_hash"] if got["ids"] else None
 
-    @_chroma_errors
+    @chroma_errors
     @_reading
     def has_content(self, content_hash: str) -> str | None:
         """The source id already holding this exact text, if any (duplicate detection)."""
         got = self.collection.get(where={"content_hash": content_hash}, limit=1, include=["metadatas"])
         return got["metadatas"][0]["source_id"] if got["ids"] else None
 
-    @_chroma_errors
+    @chroma_errors
     def delete_source(self, source_id: str) -> None:
         self.collection.delete(where={"source_id": source_id})
 
-    @_chroma_errors
+    @chroma_errors
     def add_chunks(self, chunks: list[Chunk], embeddings: list[list[float]],
                    extra: Mapping[str, dict] | None = None) -> None:
         """Store chunks in batches; `extra` adds metadata per source id (ingest records each source's
@@ -254,12 +196,17 @@ class VectorStore:
 
     # --- reading --------------------------------------------------------------------------------------
 
-    @_chroma_errors
+    @chroma_errors
     @_reading
     def count(self) -> int:
         return self.collection.count()
 
-    @_chroma_errors
+    def version(self) -> tuple[int, int] | None:
+        """Changes with every add, replace or delete (a source replaced by one of the same size too), so
+        an index saved for one version is never used for another; None when it cannot be read."""
+        return chroma_internals.collection_version(self.path, self.collection.id)
+
+    @chroma_errors
     @_reading
     def query(self, embeddings: list[list[float]], n: int) -> list[list[tuple[str, float]]]:
         """For each query vector, (chunk id, cosine similarity) best first."""
@@ -271,7 +218,7 @@ class VectorStore:
         return [[(cid, 1.0 - dist) for cid, dist in zip(ids, dists)]
                 for ids, dists in zip(res["ids"], res["distances"])]
 
-    @_chroma_errors
+    @chroma_errors
     @_reading
     def get_chunks(self, ids: list[str]) -> dict[str, Chunk]:
         if not ids:
@@ -279,7 +226,7 @@ class VectorStore:
         got = self.collection.get(ids=ids, include=["documents", "metadatas"])
         return {cid: chunk_from(cid, doc, meta) for cid, doc, meta in zip(got["ids"], got["documents"], got["metadatas"])}
 
-    @_chroma_errors
+    @chroma_errors
     @_reading
     def embeddings(self, ids: list[str] | None = None, offset: int = 0, limit: int | None = None,
                    ) -> tuple[list[str], list]:
@@ -288,7 +235,7 @@ class VectorStore:
                                   include=["embeddings"])
         return got["ids"], list(got["embeddings"])
 
-    @_chroma_errors
+    @chroma_errors
     @_reading
     def all_embeddings(self) -> tuple[list[str], list]:
         """(ids, vectors) of every chunk, paged: the exact (in-memory) vector index is built from these."""
@@ -299,7 +246,7 @@ class VectorStore:
             vectors.extend(got["embeddings"])
         return ids, vectors
 
-    @_chroma_errors
+    @chroma_errors
     @_reading
     def all_texts(self) -> tuple[list[str], list[str]]:
         """(ids, index texts) of every chunk, paged: the lexical index is built from these."""
@@ -310,7 +257,7 @@ class VectorStore:
             texts.extend(index_text(m.get("title", ""), d) for d, m in zip(got["documents"], got["metadatas"]))
         return ids, texts
 
-    @_chroma_errors
+    @chroma_errors
     @_reading
     def sources(self) -> list[SourceMeta]:
         seen: dict[str, SourceMeta] = {}
@@ -344,175 +291,6 @@ def _client(path: Path):
     from chromadb.config import Settings as ChromaSettings
 
     return chromadb.PersistentClient(path=str(path), settings=ChromaSettings(anonymized_telemetry=False))
-
-
-def _forget_client(path: Path) -> None:
-    """Chroma keeps one client per path for the life of the process, with the collection and its
-    vector index in memory: after the folder is deleted, replaced or written by another process it
-    would go on serving (and writing) the old data. The next `_client` opens it afresh."""
-    from chromadb.api.client import SharedSystemClient
-
-    target = Path(path).resolve()
-    for key in [k for k in SharedSystemClient._identifier_to_system if Path(k).resolve() == target]:
-        SharedSystemClient._identifier_to_system.pop(key, None)
-
-
-class LibraryLock:
-    """Who may use one vector store folder: readers share it, a writer has it alone, across
-    processes (flock, shared or exclusive, on `<folder>/.write.lock`) and threads (a condition).
-
-    Chroma's persistent client keeps the collection's vector index in memory and never sees another
-    process's writes: reading chunks that process added fails (`InternalError: Error finding id`), and
-    writing saves the stale index over the other's, losing its vectors. So a writer leaves a new token
-    in the lock file, and a process that finds a token it has not seen reopens its client first.
-
-    Reentrant: a thread may nest holds, and may read while it writes; starting to write while the same
-    thread reads would deadlock against another reader doing the same, so it is refused."""
-
-    def __init__(self, folder: Path):
-        self.folder = folder
-        self.cond = threading.Condition()
-        self.readers = 0  # read holds in this process, all threads together
-        self.writer: int | None = None  # the thread holding the write lock
-        self.depth = 0  # its nested holds
-        self.wrote = False  # whether this write hold changes the library (a new token on release)
-        self.fd: int | None = None
-        self.seen: str | None = None  # the token this process's Chroma client is current with
-        self.epoch = 0  # +1 whenever the client is replaced: each VectorStore then reopens its collection
-        self.mine = threading.local()  # this thread's read holds
-
-    @contextmanager
-    def shared(self) -> Iterator[None]:
-        me = threading.get_ident()
-        with self.cond:
-            counted = self.writer != me  # a writing thread reads under its write hold
-            if counted:
-                while self.writer is not None:
-                    self.cond.wait()
-                if self.readers == 0:
-                    self._take(fcntl.LOCK_SH)
-                self.readers += 1
-                self.mine.reads = getattr(self.mine, "reads", 0) + 1
-        try:
-            yield
-        finally:
-            if counted:
-                with self.cond:
-                    self.readers -= 1
-                    self.mine.reads -= 1
-                    if self.readers == 0:
-                        self._release()
-
-    @contextmanager
-    def exclusive(self, writes: bool = True) -> Iterator[None]:
-        me = threading.get_ident()
-        with self.cond:
-            if self.writer != me:
-                if getattr(self.mine, "reads", 0):
-                    raise RuntimeError(f"this thread is reading the vector store at {self.folder}: "
-                                       "it cannot start writing it before the read ends")
-                while self.writer is not None or self.readers:
-                    self.cond.wait()
-                self._take(fcntl.LOCK_EX)
-                self.writer = me
-            self.depth += 1
-            self.wrote = self.wrote or writes
-        try:
-            yield
-        finally:
-            with self.cond:
-                self.depth -= 1
-                if self.depth == 0:
-                    if self.wrote:
-                        self._leave_token()
-                    self.writer, self.wrote = None, False
-                    self._release()
-
-    def reopen(self) -> None:
-        """Replace this process's client for the folder (every VectorStore on it reopens its collection)."""
-        with self.cond:
-            _forget_client(self.folder)
-            self.epoch += 1
-
-    def _take(self, mode: int) -> None:
-        """Lock the file (waiting for other processes), then check the last writer's token. Called
-        with the condition held and no hold in this process."""
-        self.fd = _open_lock_file(self.folder, writing=mode == fcntl.LOCK_EX)
-        token = ""
-        if self.fd is not None:
-            fcntl.flock(self.fd, mode)
-            token = os.pread(self.fd, 64, 0).decode("ascii", errors="replace")
-        if token != self.seen:  # another process wrote, or this process has not looked yet
-            _forget_client(self.folder)
-            self.epoch += 1
-            self.seen = token
-
-    def _leave_token(self) -> None:
-        token = uuid.uuid4().hex
-        os.ftruncate(self.fd, 0)
-        os.pwrite(self.fd, token.encode("ascii"), 0)
-        self.seen = token  # this process wrote through its own client: it is current
-
-    def _release(self) -> None:
-        if self.fd is not None:
-            fcntl.flock(self.fd, fcntl.LOCK_UN)
-            os.close(self.fd)  # opened per hold: a folder deleted meanwhile gets a fresh lock file
-            self.fd = None
-        self.cond.notify_all()
-
-
-def _open_lock_file(folder: Path, writing: bool) -> int | None:
-    """The lock file, created if need be. A reader of a read-only folder locks it read-only, or not at
-    all when it does not exist: nobody can be writing such a library through verify."""
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        return os.open(folder / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
-    except OSError:
-        if writing:
-            raise
-    try:
-        return os.open(folder / LOCK_FILE, os.O_RDONLY)
-    except OSError:
-        return None
-
-
-_LOCKS: dict[str, LibraryLock] = {}
-_LOCKS_GUARD = threading.Lock()
-
-
-def library_lock(folder: Path | str) -> LibraryLock:
-    """The one lock of this process for a vector store folder (however its path is spelled)."""
-    key = str(Path(folder).resolve())
-    with _LOCKS_GUARD:
-        return _LOCKS.setdefault(key, LibraryLock(Path(key)))
-
-
-def index_text(title: str, text: str) -> str:
-    """What is embedded and indexed: the source title gives a bare sentence its subject."""
-    return f"{title}\n{text}" if title else text
-
-
-def chunk_metadata(chunk: Chunk, extra: dict | None = None) -> dict:
-    meta = {name: getattr(chunk.source, name) for name in META_FIELDS} | (extra or {})
-    meta.update(
-        tags=json.dumps(chunk.source.tags), n=chunk.n, start=chunk.start, end=chunk.end,
-        sentences=json.dumps([[s.start, s.end] for s in chunk.sentences]),
-    )
-    return meta
-
-
-def source_from(meta: dict) -> SourceMeta:
-    return SourceMeta(**{name: meta.get(name, "") for name in META_FIELDS}, tags=json.loads(meta.get("tags", "[]")))
-
-
-def chunk_from(chunk_id: str, text: str, meta: dict) -> Chunk:
-    base = meta["start"]
-    sentences = [
-        Sentence(index=i, text=text[s - base : e - base], start=s, end=e)
-        for i, (s, e) in enumerate(json.loads(meta["sentences"]))
-    ]
-    return Chunk(id=chunk_id, source=source_from(meta), n=meta["n"], text=text, start=meta["start"],
-                 end=meta["end"], sentences=sentences)
 
 
 PAGE_ROWS = 5000  # rows per Chroma `get` when reading the whole library

@@ -89,16 +89,16 @@ def test_corrupted_index_files_are_a_clear_error_at_query_time_and_rebuild_recov
     from tests.fakes import extraction_reply
     from tests.faults.conftest import is_extraction
     from tests.openai_server import Behaviour, OpenAICompatibleServer
+    from verify.chroma_internals import forget_client
     from verify.documents import Document
     from verify.ingest import IngestReport, ingest_documents
     from verify.models import SourceMeta, content_hash
-    from verify.vectorstore import _forget_client
 
     path = tmp_path / "vs"
     docs = [Document(text=t, meta=SourceMeta(source_id=f"g{i}", language="en", content_hash=content_hash(t)))
             for i, t in enumerate(f"Gauge {i} read {i % 97} centimetres on Monday." for i in range(1100))]
     ingest_documents(docs, VectorStore(path, "sources", "hash"), build_embedder("hash"), IngestReport())
-    _forget_client(path)  # as a new process would, read the index from disk
+    forget_client(path)  # as a new process would, read the index from disk
     index_files = list(path.rglob("*.bin"))
     assert index_files  # over 1,000 chunks Chroma persists an HNSW index
     for file in index_files:
