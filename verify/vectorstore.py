@@ -72,7 +72,9 @@ class VectorStore:
                     self._lock.reopen()
                 self._open(collection, create=False)
             if self.collection is None:
-                with self._lock.exclusive(writes=False):
+                # Creating is a write: it leaves a token, so another process that also found no collection
+                # reopens its client under this lock and sees this one instead of creating it twice.
+                with self._lock.exclusive():
                     self._open(collection, create=True)
         except Exception as exc:  # noqa: BLE001 - chroma raises many internal types on a broken folder
             raise open_error(self.path, exc) from exc
