@@ -176,6 +176,12 @@ class _EnvSettings(BaseSettings, Settings):
                                       populate_by_name=True)
 
 
+def env_setting(field: str):
+    """One setting as the environment gives it (its default when unset), checked like every other: for
+    code that runs below the commands, e.g. the embedder's thread count. A bad value is a ConfigError."""
+    return getattr(Settings.from_env(), field)
+
+
 def env_names(field: str) -> list[str]:
     """The variables a field is read from, in priority order."""
     alias = Settings.model_fields[field].validation_alias

