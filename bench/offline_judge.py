@@ -190,6 +190,18 @@ def report(records: list[dict], calibrator) -> list[dict]:
     return rows
 
 
+def best_threshold(calib: list[dict], calibrator) -> float:
+    def mean_bacc(threshold: float) -> float:
+        scores = []
+        for name in dict.fromkeys(r["dataset"] for r in calib):
+            recs = [r for r in calib if r["dataset"] == name]
+            predicted = [stance.decide(p, threshold)[0] for p in calibrator.proba(matrix(recs))]
+            scores.append(balanced_accuracy([r["gold"] for r in recs], predicted))
+        return float(np.mean(scores))
+
+    return max(np.round(np.arange(0.34, 0.71, 0.02), 2).tolist(), key=mean_bacc)
+
+
 def print_table(rows: list[dict], calibrator) -> None:
     print(f"Calibrator fitted on: {calibrator.fitted_on}")
     print("| set | n | AUC (calibrated) | AUC (raw P(Yes)) | balanced acc. | ECE | abstained | s/claim |")
@@ -225,7 +237,8 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--sets", default=",".join(SETS + ["seed"]))
     ap.add_argument("--fit", action="store_true", help="fit and write verify/stance_calibration.py")
-    ap.add_argument("--abstain-below", type=float, default=0.5)
+    ap.add_argument("--abstain-below", type=float, default=-1,
+                    help="abstention threshold; negative: the best mean balanced accuracy on the calibration split")
     ap.add_argument("--worker", default="0/1", help="k/n: do every n-th claim starting at k")
     ap.add_argument("--cached-only", action="store_true", help="report on the claims already cached")
     ap.add_argument("--timing", action="store_true")
@@ -244,6 +257,8 @@ def main() -> None:
         calibrator = fit(matrix(calib), [r["gold"] for r in calib], stance.FEATURES,
                          fitted_on=f"{SPLIT_NAME} ({len(calib)} claims, {args.per_label} per label per set)",
                          abstain_below=args.abstain_below)
+        if args.abstain_below < 0:   # choose it on the calibration split, never on the reported one
+            calibrator.abstain_below = best_threshold(calib, calibrator)
         stance.save_calibrator(calibrator)
     calibrator = stance.load_calibrator()
     print_table(report(records, calibrator), calibrator)

@@ -165,6 +165,8 @@ def test_metrics_on_hand_computed_examples():
     assert auc([0.5, 0.5], [True, False]) == 0.5
     assert balanced_accuracy(["SUPPORTED", "SUPPORTED", "REFUTED", "NOT_REFUTED"],
                              ["SUPPORTED", "REFUTED", "REFUTED", "NOT_ENOUGH_INFO"]) == pytest.approx((0.5 + 1 + 1) / 3)
+    # Binary sets: a NOT_REFUTED prediction is right for a NOT_REFUTED claim.
+    assert balanced_accuracy(["NOT_REFUTED", "REFUTED"], ["NOT_REFUTED", "NOT_REFUTED"]) == 0.5
     # Two claims at confidence 0.9, one right: |0.5 - 0.9| = 0.4.
     assert ece([0.9, 0.9], [True, False]) == pytest.approx(0.4)
 

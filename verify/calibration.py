@@ -95,7 +95,7 @@ def balanced_accuracy(gold: list[str], predicted: list[str]) -> float:
     recalls = []
     for g in sorted(set(gold)):
         idx = [i for i, x in enumerate(gold) if x == g]
-        recalls.append(sum(predicted[i] in ALLOWED[g] for i in idx) / len(idx))
+        recalls.append(sum(predicted[i] == g or predicted[i] in ALLOWED[g] for i in idx) / len(idx))
     return float(np.mean(recalls))
 
 
