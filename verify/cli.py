@@ -226,6 +226,44 @@ def show(
 
 
 @app.command()
+def rejudge(
+    run_id: str = typer.Argument(..., help="Run id (see `verify runs`)."),
+    claim: str = typer.Argument(..., help="The claim's number as shown (3 or #3) or its id."),
+    by: str = typer.Option(os.environ.get("USER", "") or "cli", "--by", help="Who asked for it (kept in the claim's history)."),
+    model: Optional[str] = ModelOpt, base_url: Optional[str] = BaseUrlOpt, embedder: Optional[str] = EmbedderOpt,
+    db: Optional[Path] = DbOpt, vectorstore: Optional[Path] = VsOpt, collection: Optional[str] = CollectionOpt,
+    top_k: Optional[int] = typer.Option(None, "--top-k", "-k", help="Evidence passages (default 5)."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Do not reuse a cached LLM reply."),
+) -> None:
+    """Retrieve and judge one claim again with the current model; the earlier verdict stays in its history."""
+    _quiet_libraries()
+    settings = settings_from(model=model, base_url=base_url, embedder=embedder, db_path=db, vectorstore=vectorstore,
+                             collection=collection, top_k=top_k, use_cache=False if no_cache else None)
+    check_top_k(settings, from_flag=top_k is not None)
+    if not settings.db_path.is_file():  # re-judging never creates a store
+        fail(VerifyError(f"no store at {settings.db_path}: check --db or VERIFY_DB (`verify run` creates the store)"))
+    warn_if_demo_grade(settings)
+    from .claim_edits import resolve_claim
+    from .pipeline import rejudge_claim
+    from .store import Store
+
+    try:
+        store = Store(settings.db_path)
+        claim_id = resolve_claim(store, run_id, claim)
+        before = store.verdict_of(claim_id)
+        judged = rejudge_claim(settings, run_id, claim_id, by, store=store)
+    except VerifyError as exc:
+        fail(exc)
+    verdict = judged.verdict
+    was = (before.label.value if before.label else "failed") if before else "no verdict"
+    now = verdict.label.value if verdict.label else f"failed ({verdict.error})"
+    console.print(plain(f"claim #{judged.claim.index + 1} re-judged by {verdict.model}: {now} (was {was}); "
+                        f"{len(judged.evidence)} passage(s) retrieved"), highlight=False)
+    if verdict.status != "ok":
+        raise typer.Exit(code=1)
+
+
+@app.command()
 def ingest(
     paths: list[str] = typer.Argument(..., help="Source files, folders (recursive) or URLs."),
     embedder: Optional[str] = EmbedderOpt, vectorstore: Optional[Path] = VsOpt, collection: Optional[str] = CollectionOpt,

@@ -225,6 +225,21 @@ class Pipeline:
             verdicts[judged.verdict.claim_id] = judged.verdict
         return RunOutcome(run=run, article=article, claims=claims, verdicts=verdicts, ingest=None)
 
+    def rejudge(self, run_id: str, claim_id: str, actor: str) -> Judged:
+        """Retrieve and judge one claim again with this pipeline's model, as the claim reads now (its
+        edited wording included). The new verdict replaces the shown one; the old one is kept whole in
+        the claim's `rejudge` event (verify/claim_edits.py), written in the same transaction."""
+        from .claim_edits import effective_claim, record_rejudge
+
+        started = time.perf_counter()
+        run = self.store.get_run(run_id)
+        article = self.store.get_article(run.article_id)
+        claim = effective_claim(self.store, run_id, claim_id).claim
+        evidence = self.retriever.retrieve_many([[Query(claim.text, article.language), Query(claim.text_en, "en")]])[0]
+        verdict = judge_claim(claim, evidence, self.llm, self.judge_prompt, article.language)
+        record_rejudge(self.store, run_id, claim, evidence, verdict, actor)
+        return Judged(claim, evidence, verdict, time.perf_counter() - started)
+
     def finish(self, outcome: RunOutcome, first_call: int) -> RunOutcome:
         """Store the summary. Usage comes from the call log: what was sent to the model (failed tries
         included) and what the cache answered, for the whole run and for this invocation."""
@@ -253,4 +268,10 @@ class Pipeline:
         )
 
 
-__all__ = ["Pipeline", "RunOutcome", "SilentProgress", "read_article", "VerifyError"]
+def rejudge_claim(settings: Settings, run_id: str, claim_id: str, actor: str, store: Store | None = None) -> Judged:
+    """Re-judge one claim of a run on demand (`verify rejudge`, the dashboard's Re-judge button):
+    retrieve and judge that claim only, with the model and library `settings` name now."""
+    return Pipeline(settings, store=store).rejudge(run_id, claim_id, actor)
+
+
+__all__ = ["Pipeline", "RunOutcome", "SilentProgress", "read_article", "rejudge_claim", "VerifyError"]
