@@ -269,3 +269,32 @@ class ReviewEvent(Strict):
     note: str = ""
     created_at: str
     previous_event_id: int | None = None
+
+
+# --- Reviewer citations (issue 11): sentences a reviewer marks as supporting or refuting a claim ---------
+
+CitationStance = Literal["supports", "refutes"]
+
+
+class ReviewCitation(Strict):
+    """One reviewer-citation event: `cite` adds a sentence with its stance, `withdraw` takes back the
+    cite event `withdraws` names. Append-only, like review events; the fields mirror Citation so a report
+    renders both alike."""
+
+    id: int
+    run_id: str
+    claim_id: str
+    reviewer: str
+    action: Literal["cite", "withdraw"]
+    stance: CitationStance | None = None
+    chunk_id: str = ""
+    source_id: str = ""
+    sentence_index: int = 0
+    text: str = ""  # the sentence, verbatim from the source
+    start: int = 0  # char offsets in the source text
+    end: int = 0
+    origin: Literal["retrieved", "library", ""] = ""  # a retrieved passage, or the whole stored source
+    source: SourceMeta | None = None  # the source as it was when cited (title, outlet, date, URL)
+    note: str = ""
+    withdraws: int | None = None
+    created_at: str

@@ -18,7 +18,8 @@ from typing import Literal
 from pydantic import Field
 
 from .errors import VerifyError
-from .models import Label, NewReviewEvent, ReviewAction, ReviewEvent, Strict, Verdict
+from .models import (Chunk, CitationStance, Label, NewReviewEvent, ReviewAction, ReviewCitation, ReviewEvent, Sentence,
+                     Strict, Verdict)
 from .store import Store
 
 Action = ReviewAction
@@ -44,6 +45,7 @@ class Decision(Strict):
     decided_at: str | None = None
     last_event_id: int | None = None
     history: list[ReviewEvent] = Field(default_factory=list)
+    citations: list[ReviewCitation] = Field(default_factory=list)  # reviewer citations in force, oldest first
 
     @property
     def reviewed(self) -> bool:
@@ -85,7 +87,11 @@ def decisions(store: Store, run_id: str) -> dict[str, Decision]:
     by_claim: dict[str, list[ReviewEvent]] = {}
     for event in store.review_events(run_id=run_id):
         by_claim.setdefault(event.claim_id, []).append(event)
-    return {cid: replay(cid, by_claim.get(cid, [])) for cid in store.claim_ids(run_id)}
+    cited: dict[str, list[ReviewCitation]] = {}
+    for citation in in_force(store.review_citations(run_id=run_id)):
+        cited.setdefault(citation.claim_id, []).append(citation)
+    return {cid: replay(cid, by_claim.get(cid, [])).model_copy(update={"citations": cited.get(cid, [])})
+            for cid in store.claim_ids(run_id)}
 
 
 def decide(
@@ -146,3 +152,51 @@ def _probe(claim_id: str, run_id: str) -> ReviewEvent:
     """A throwaway undo event, to compute what an undo would leave in force."""
     return ReviewEvent(id=-1, run_id=run_id, claim_id=claim_id, reviewer="", action="undo", label_before=None,
                        label_after=None, created_at="")
+
+
+# --- reviewer citations ---------------------------------------------------------------------------------
+
+
+def in_force(events: list[ReviewCitation]) -> list[ReviewCitation]:
+    """The reviewer citations in force, replayed oldest first: a cite of a sentence already cited replaces
+    that citation (re-marking it as refuting instead of supporting leaves one), a withdraw removes it."""
+    latest: dict[tuple[str, int, str], ReviewCitation] = {}
+    for event in events:
+        key = (event.chunk_id, event.sentence_index, event.text)
+        if event.action == "cite":
+            latest.pop(key, None)  # re-inserted last: in force in the order last cited
+            latest[key] = event
+        elif key in latest and latest[key].id == event.withdraws:
+            del latest[key]
+    return list(latest.values())
+
+
+def citations_of(store: Store, claim_id: str) -> list[ReviewCitation]:
+    """The reviewer citations of one claim in force now (read fresh: the dashboard shows them at once)."""
+    return in_force(store.review_citations(claim_id=claim_id))
+
+
+def cite(store: Store, *, run_id: str, claim_id: str, reviewer: str, stance: CitationStance, chunk: Chunk,
+         sentence: Sentence, origin: str = "retrieved", note: str = "") -> ReviewCitation:
+    """Record that `reviewer` cites `sentence` of `chunk` as supporting or refuting the claim."""
+    reviewer = _reviewer(reviewer)
+    if stance not in ("supports", "refutes"):
+        raise VerifyError(f"a citation supports or refutes the claim, not {stance!r}")
+    return store.append_review_citation(ReviewCitation(
+        id=0, run_id=run_id, claim_id=claim_id, reviewer=reviewer, action="cite", stance=stance,
+        chunk_id=chunk.id, source_id=chunk.source.source_id, sentence_index=sentence.index, text=sentence.text,
+        start=sentence.start, end=sentence.end, origin=origin, source=chunk.source, note=note, created_at=""))
+
+
+def withdraw(store: Store, *, citation: ReviewCitation, reviewer: str) -> ReviewCitation:
+    """Take back a reviewer citation (an event too: the citation stays in the log, marked withdrawn)."""
+    return store.append_review_citation(ReviewCitation(
+        id=0, run_id=citation.run_id, claim_id=citation.claim_id, reviewer=_reviewer(reviewer), action="withdraw",
+        chunk_id=citation.chunk_id, source_id=citation.source_id, sentence_index=citation.sentence_index,
+        text=citation.text, withdraws=citation.id, created_at=""))
+
+
+def _reviewer(name: str) -> str:
+    if not name.strip():
+        raise VerifyError("a reviewer name is required: type it in the sidebar")
+    return name.strip()
