@@ -2,12 +2,13 @@
 
 All of verify's SQL lives in this package, split by table group: connection.py (opening, ownership,
 migrations, transactions, error messages), migrations.py (the schema), runs.py, call_log.py,
-reviews.py and claim_events.py. Each claim's writes are one transaction. Importing it loads no model code.
+reviews.py, citations.py and claim_events.py. Each claim's writes are one transaction. Importing it loads no model code.
 """
 
 from __future__ import annotations
 
 from .call_log import CallTables
+from .citations import CitationTables
 from .claim_events import ClaimEventTables
 from .connection import Connection
 from .migrations import APPLICATION_ID, MIGRATIONS
@@ -15,7 +16,7 @@ from .reviews import ReviewTables
 from .runs import RetrievedSource, RunTables, RunVersion, StoreVersion
 
 
-class Store(RunTables, CallTables, ReviewTables, ClaimEventTables):
+class Store(RunTables, CallTables, ReviewTables, ClaimEventTables, CitationTables):
     """The store at `path`. Writing commands create and migrate it; `read_only=True` (runs, show,
     report, the dashboard's reads) needs an existing store, opens it with SQLite's mode=ro and never
     writes to it."""

@@ -67,6 +67,24 @@ MIGRATIONS: list[tuple[str, str]] = [
         "ALTER TABLE llm_calls ADD COLUMN served_model TEXT NOT NULL DEFAULT ''",
     ),
     (
+        # Reviewer citations (issue 11): sentences a reviewer cites as supporting or refuting a claim, and
+        # withdrawals of them; append-only like review_events. `source` is the SourceMeta JSON at citing.
+        "004_review_citations",
+        """
+        CREATE TABLE review_citations (
+            id INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT NOT NULL REFERENCES runs(id),
+            claim_id TEXT NOT NULL REFERENCES claims(id), reviewer TEXT NOT NULL, action TEXT NOT NULL,
+            stance TEXT, chunk_id TEXT NOT NULL DEFAULT '', source_id TEXT NOT NULL DEFAULT '',
+            sentence_index INTEGER NOT NULL DEFAULT 0, text TEXT NOT NULL DEFAULT '',
+            start_char INTEGER NOT NULL DEFAULT 0, end_char INTEGER NOT NULL DEFAULT 0,
+            origin TEXT NOT NULL DEFAULT '', source TEXT NOT NULL DEFAULT 'null', note TEXT NOT NULL DEFAULT '',
+            withdraws INTEGER REFERENCES review_citations(id), created_at TEXT NOT NULL
+        );
+        CREATE INDEX review_citations_claim ON review_citations (claim_id, id);
+        CREATE INDEX review_citations_run ON review_citations (run_id, id)
+        """,
+    ),
+    (
         # Claim edits (added by hand, reworded, not check-worthy, merged, re-judged): an append-only log;
         # before/after are JSON. A claim row is never changed: the effective claim is replayed from these.
         "005_claim_events",
