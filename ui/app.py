@@ -16,7 +16,7 @@ if str(ROOT) not in sys.path:
 
 import streamlit as st  # noqa: E402
 
-from ui import article_view, claim_panel, decision, export, runs_page, sidebar, state  # noqa: E402
+from ui import activity, article_view, claim_edit, claim_panel, claims_table, decision, export, runs_page, sidebar, state  # noqa: E402
 from ui.render import STYLE, md  # noqa: E402
 from verify.errors import VerifyError  # noqa: E402
 from verify.review import Decision  # noqa: E402
@@ -26,7 +26,10 @@ from verify.vocabulary import DEMO_GRADE_WARNING  # noqa: E402
 def back_to_runs() -> None:
     st.session_state.pop("run_id", None)
     st.session_state.pop("conflict", None)
-    st.query_params.clear()
+    # Not .clear(): the search and filter parameters are bound to their widgets (Streamlit refuses to clear
+    # them) and leave the URL by themselves once the runs page no longer draws those widgets.
+    for name in ("run", "claim"):
+        st.query_params.pop(name, None)
 
 
 def current_run_id() -> str | None:
@@ -41,8 +44,7 @@ def run_page(run_id: str) -> None:
     view, decided, _ = state.load_run(run_id)
     rows = state.rows(view, decided)
     st.sidebar.button("← All runs", key="back", on_click=back_to_runs, width="stretch")
-    shown = sidebar.render_filters(rows)
-    sidebar.render_progress(rows)
+    shown = sidebar.render_filters(rows, sidebar.search_texts(view, decided))
     with st.sidebar:
         export.render_export(run_id)
 
@@ -55,19 +57,43 @@ def run_page(run_id: str) -> None:
         errors = view.run.summary.get("extraction_errors") or ["see `verify show`"]
         st.error(f"Claim extraction failed for part of this article, so claims are missing ({md(errors[0])}). "
                  f"Fix the model endpoint, then run: verify run \\-\\-resume {md(run_id)}")
+    mode = claims_table.view_switch()  # Review / All claims / Activity, kept in the URL (?view=)
+    if mode != claims_table.REVIEW:
+        sidebar.render_progress(rows)  # in the review view the review pane draws it (kept fresh there)
+        claims_table.render_view(mode, view, rows, shown, decided)
+        return
     left, right = st.columns([3, 2], gap="medium")
     with right:
-        focus = article_view.select_claim(view, shown, rows)
-        decision.render_flash()
-        if focus is not None:
-            row = next(r for r in rows if r.claim_id == focus)
-            current = decided.get(focus) or Decision(claim_id=focus)  # a claim saved after the cached read
-            claim_panel.render_claim(view, row, current)
-            st.divider()
-            decision.render_form(view, row, current, [r.claim_id for r in shown])
-            claim_panel.render_history(current)
+        focus = review_pane(run_id, [r.claim_id for r in shown])
     with left:
         article_view.render_article(view, rows, focus)
+        claim_edit.render_add_claim(view)  # a claim the extractor missed, picked from the article
+
+
+@st.fragment(key="review")
+def review_pane(run_id: str, shown_ids: list[str]) -> str | None:
+    """The open claim, its decision form and history, and the review progress. A fragment: choosing a
+    decision, submitting it or stepping to another claim reruns only this pane (not the article and the
+    filters); the article's focus mark follows by script (ui/keys.py). The filtered list is the one the
+    last full run drew (a filter change is a full run)."""
+    view, decided, _ = state.load_run(run_id)
+    rows = state.rows(view, decided)
+    listed = set(shown_ids)
+    shown = [r for r in rows if r.claim_id in listed]
+    sidebar.render_progress(rows)
+    with st.container(key="claim_top"):  # where the page scrolls to when a new claim opens
+        focus = article_view.select_claim(view, shown, rows)
+        decision.render_flash()
+        claim_edit.render_flash()
+    if focus is not None:
+        row = next(r for r in rows if r.claim_id == focus)
+        current = decided.get(focus) or Decision(claim_id=focus)  # a claim saved after the cached read
+        claim_panel.render_claim(view, row, current)
+        st.divider()
+        decision.render_form(view, row, current, shown_ids)
+        activity.render_claim_history(current)
+        claim_edit.render_claim_edits(view, row)  # reword, not check-worthy, merge, re-judge; edit history
+    return focus
 
 
 def main() -> None:

@@ -319,7 +319,7 @@ def ui_command(
     env = dict(os.environ, VERIFY_DB=str(db_path))
     cmd = [sys.executable, "-m", "streamlit", "run", str(app_path), "--server.address", address,
            "--server.port", str(port), "--server.headless", "true", "--server.fileWatcherType", "none",
-           "--browser.gatherUsageStats", "false"]
+           "--browser.gatherUsageStats", "false", "--client.toolbarMode", "minimal"]  # as .streamlit/config.toml
     console.print(plain(f"Review dashboard: http://{address}:{port}  (store {db_path}; Ctrl+C stops it)"), highlight=False)
     sys.stdout.flush()
     # exec, not a child process: Ctrl+C and a kill of this pid reach the server itself.
@@ -334,7 +334,7 @@ def report(
     only_reviewed: bool = typer.Option(False, "--only-reviewed", help="Only claims a reviewer approved or rejected."),
     only_approved: bool = typer.Option(False, "--only-approved", help="Only claims whose machine verdict was approved."),
     include_rejected: bool = typer.Option(True, "--include-rejected/--exclude-rejected", help="Show machine verdicts a reviewer rejected (excluded: the claim keeps only the reviewer's corrected label)."),
-    bom: bool = typer.Option(False, "--bom", help="CSV: start with a UTF-8 byte-order mark (for Excel)."),
+    bom: bool = typer.Option(True, "--bom/--no-bom", help="CSV: start with a UTF-8 byte-order mark so Excel reads accents (default); --no-bom drops it."),
     organization: str = typer.Option("", "--organization", help="ClaimReview: publishing organisation (default: the reviewer as author)."),
     publish_url: str = typer.Option("", "--publish-url", help="ClaimReview: URL the reviews will be published at."),
     db: Optional[Path] = DbOpt,

@@ -133,11 +133,25 @@ class Settings(BaseModel):
     max_input_bytes: int = Field(20_000_000, ge=1, description="a whole number of bytes, e.g. 20000000")
     url_timeout_s: float = 20.0
     n_ctx: int = 8192
+    # Zone the dashboard shows review times in (an IANA name, e.g. Europe/Paris); empty: the server's own zone.
+    timezone: str = Field("", description="an IANA time zone name, e.g. Europe/Paris or UTC")
 
     @field_validator("embedder")
     @classmethod
     def _known_embedder(cls, spec: str) -> str:
         return check_embedder_spec(spec)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, name: str) -> str:
+        if name.strip():
+            from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+            try:
+                ZoneInfo(name.strip())
+            except (ZoneInfoNotFoundError, ValueError) as exc:
+                raise ValueError(f"unknown time zone {name!r}") from exc
+        return name.strip()
 
     @field_validator("prices")
     @classmethod
