@@ -1,42 +1,108 @@
-"""Runs page: every run in the store with its article, model, verdict counts and review progress."""
+"""Runs page: every run in the store, finished runs first, with its article's title, review progress,
+status and verdict counts. A click on a row opens the run (the picker below does the same from the
+keyboard or on a phone)."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import streamlit as st
 
-from ui import state
+from ui import activity, state
+from verify.models import Article
 from verify.review import decisions
 
-VERDICT_COLUMNS = ("SUPPORTED", "REFUTED", "NOT_ENOUGH_INFO", "failed")
+TABLE_KEY = "runs_table"
+SEEN_KEY = "runs_table_seen"
+STATUS_WORDS = {"done": "finished", "failed": "failed: claims missing", "running": "in progress or interrupted"}
+STATUS_ORDER = {"done": 0, "failed": 1, "running": 2}  # finished runs first: a run still going is never the default
+VERDICT_COLUMNS = {"SUPPORTED": "✓", "REFUTED": "✗", "NOT_ENOUGH_INFO": "?", "failed": "!"}
+HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(\S.*?)\s*#*\s*$", re.MULTILINE)
 
 
 def store_version() -> tuple:
     return state.store().store_version()
 
 
+def display_title(article: Article) -> str:
+    """The article's own title (document metadata, or a short first line that reads as a headline); else
+    its first Markdown heading; else its file name. Never the first sentence cut off: the ingester makes
+    such a "title" (ending in …) for text without one, and it reads as a claim, not a name."""
+    title = article.title.strip()
+    cut_from_text = title.endswith("…") and title[:-1].rstrip() in article.text[:2000]
+    if title and not cut_from_text:
+        return title
+    heading = HEADING.search(article.text)
+    if heading:
+        return heading.group(1)
+    name = Path(article.source).name if article.source else ""
+    return name or title or "untitled article"
+
+
 @st.cache_data(show_spinner=False, max_entries=4)
 def run_rows(path: str, version: tuple) -> list[dict]:
-    """One plain dict per run (newest first); text stays text: st.dataframe never renders HTML."""
+    """One plain dict per run, finished first then newest first; text stays text (st.dataframe never
+    renders HTML)."""
     store = state._open_store(path)
     counts = store.verdict_counts()
     out = []
-    for run in store.list_runs():
+    for run in store.list_runs():  # newest first; the sort below is stable
         article = store.get_article(run.article_id)
         decided = decisions(store, run.id)
         reviewed = sum(1 for d in decided.values() if d.reviewed)
         per_label = counts.get(run.id, {})
         out.append({
-            "run": run.id, "article": article.title, "language": article.language,
-            "date": run.created_at[:16].replace("T", " "), "model": run.settings.model, "claims": len(decided),
-            "reviewed": f"{reviewed} / {len(decided)}",
-            **{label: per_label.get(label, 0) for label in VERDICT_COLUMNS}, "status": run.status,
+            "article": display_title(article), "reviewed": f"{reviewed} / {len(decided)}",
+            "progress": reviewed / len(decided) if decided else 0.0, "status": STATUS_WORDS.get(run.status, run.status),
+            **{symbol: per_label.get(label, 0) for label, symbol in VERDICT_COLUMNS.items()},
+            "date": activity.local_time(run.created_at), "language": article.language, "model": run.settings.model,
+            "run": run.id, "_order": STATUS_ORDER.get(run.status, 3),
         })
-    return out
+    out.sort(key=lambda row: row["_order"])
+    return [{k: v for k, v in row.items() if k != "_order"} for row in out]
 
 
 def open_run(run_id: str) -> None:
     st.session_state["run_id"] = run_id
     st.query_params["run"] = run_id
+
+
+def chosen_run(rows: list[dict]) -> str | None:
+    """The run of a newly selected row (positions index the rows as given, however the table is sorted)."""
+    selection = st.session_state.get(TABLE_KEY)
+    picked = list(selection["selection"]["rows"]) if selection else []
+    if not picked:
+        st.session_state.pop(SEEN_KEY, None)
+        return None
+    if st.session_state.get(SEEN_KEY) == picked or picked[0] >= len(rows):
+        return None
+    st.session_state[SEEN_KEY] = picked
+    return rows[picked[0]]["run"]
+
+
+def open_selected(rows: list[dict]) -> None:
+    """on_select callback: a click opens the run in the very next script run."""
+    run_id = chosen_run(rows)
+    if run_id:
+        open_run(run_id)
+
+
+COLUMNS = {
+    "article": st.column_config.TextColumn("article", width="large"),
+    "reviewed": st.column_config.TextColumn("reviewed", width="small"),
+    "progress": st.column_config.ProgressColumn("progress", min_value=0.0, max_value=1.0, format="percent",
+                                                width="small"),
+    "status": st.column_config.TextColumn("status", width="medium"),
+    "✓": st.column_config.NumberColumn("✓", help="machine verdicts SUPPORTED", width=40),
+    "✗": st.column_config.NumberColumn("✗", help="machine verdicts REFUTED", width=40),
+    "?": st.column_config.NumberColumn("?", help="machine verdicts NOT_ENOUGH_INFO", width=40),
+    "!": st.column_config.NumberColumn("!", help="verdicts that FAILED (no label)", width=40),
+    "date": st.column_config.TextColumn("started", width="medium"),
+    "language": st.column_config.TextColumn("lang", width=50),
+    "model": st.column_config.TextColumn("model", width="small"),
+    "run": st.column_config.TextColumn("run id", width="small"),
+}
 
 
 def render() -> None:
@@ -48,7 +114,15 @@ def render() -> None:
                 "`verify run seeds/articles/trump-poutine-koursk.fr.txt --sources seeds/sources`, "
                 "then reload this page.")
         return
-    st.dataframe(rows, hide_index=True, width="stretch", key="runs_table")
-    labels = {row["run"]: f"{row['run']} · {row['article'][:70]} · {row['reviewed']} reviewed" for row in rows}
-    chosen = st.selectbox("Run to open", list(labels), format_func=labels.__getitem__, key="run_choice")
-    st.button("Open run", type="primary", key="open_run", on_click=open_run, args=(chosen,))
+    st.caption("Click a run to open it. Finished runs come first. " + activity.zone_note())
+    st.dataframe(rows, hide_index=True, width="stretch", key=TABLE_KEY, column_config=COLUMNS,
+                 on_select=lambda: open_selected(rows), selection_mode="single-row",
+                 height=min(38 + 35 * len(rows), 560))
+    run_id = chosen_run(rows)  # a selection made without a click (kept, or set by a test) opens here
+    if run_id:
+        open_run(run_id)
+        st.rerun()
+    labels = {row["run"]: f"{row['article'][:70]} · {row['reviewed']} reviewed · {row['status']}" for row in rows}
+    left, right = st.columns([4, 1], vertical_alignment="bottom")
+    chosen = left.selectbox("Or pick a run", list(labels), format_func=labels.__getitem__, key="run_choice")
+    right.button("Open run", type="primary", key="open_run", on_click=open_run, args=(chosen,), width="stretch")

@@ -15,9 +15,9 @@ from verify.store import Store
 def test_runs_page_lists_each_run_with_counts_and_progress(seeded_run):
     at = open_app()
     row = at.dataframe[0].value.iloc[0]
-    assert row["article"] == seeded_run.article.title and row["language"] == "fr"
-    assert row["model"] == "fake-model" and row["claims"] == 4
-    assert (row["SUPPORTED"], row["REFUTED"], row["NOT_ENOUGH_INFO"], row["failed"]) == (2, 1, 1, 0)
+    assert row["article"] == "trump-poutine-koursk.fr.txt" and row["language"] == "fr"  # untitled: its file
+    assert row["model"] == "fake-model" and row["status"] == "finished"
+    assert (row["✓"], row["✗"], row["?"], row["!"]) == (2, 1, 1, 0)
     assert row["reviewed"] == "0 / 4"
     checked(at.button(key="open_run").click().run())
     assert focus(at) == seeded_run.claims[0].id
