@@ -3,6 +3,9 @@ claims whose rows open a claim, the run-wide activity log, named time zones, und
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 from verify.review import decide
 
 from streamlit.testing.v1 import AppTest
@@ -69,3 +72,72 @@ def test_filters_show_counts_and_survive_a_reload_through_the_url(seeded_run):
     assert reloaded.text_input(key="q").value == "Poutine"
     assert reloaded.multiselect(key="f_verdict").value == ["SUPPORTED"]
     assert numbers(reloaded) == ["#1", "#3"]
+
+
+def open_view(run_id: str, view: str):
+    at = AppTest.from_file(str(APP), default_timeout=30)
+    at.query_params.update({"run": run_id, "view": view})
+    at.session_state["reviewer"] = "Alice"
+    return checked(at.run())
+
+
+def test_all_claims_list_shows_every_claim_and_a_clicked_row_opens_it(seeded_run):
+    record(seeded_run, 1, "reject", label="SUPPORTED", note="the army said the opposite", reviewer="Bob")
+    at = open_view(seeded_run.run.id, "All claims")
+    table = at.dataframe(key="claims_table")
+    assert list(table.value.columns) == ["#", "claim", "state", "machine verdict", "confidence", "reviewer",
+                                         "last change"]
+    assert list(table.value["#"]) == [1, 2, 3, 4]
+    second = table.value.iloc[1]
+    assert second["claim"] == seeded_run.claims[1].text  # whole text, not cut
+    assert (second["state"], second["machine verdict"], second["reviewer"]) == (
+        "rejected (label corrected)", "✗ REFUTED", "Bob")
+    assert second["confidence"] == seeded_run.verdicts[seeded_run.claims[1].id].confidence
+    assert second["last change"].endswith(datetime.now().astimezone().tzname())
+    assert table.proto.selection_mode  # rows are selectable
+
+    at.session_state["claims_table"] = {"selection": {"rows": [2], "columns": [], "cells": []}}
+    checked(at.run())
+    assert focus(at) == seeded_run.claims[2].id  # the row's claim, open in the review view
+    assert at.segmented_control(key="view").value == "Review"
+
+
+def test_all_claims_list_follows_search_and_filters(seeded_run):
+    at = open_view(seeded_run.run.id, "All claims")
+    checked(at.text_input(key="q").input("Kellogg").run())
+    assert list(at.dataframe(key="claims_table").value["#"]) == [4]
+    at.session_state["claims_table"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    checked(at.run())
+    assert focus(at) == seeded_run.claims[3].id
+
+
+def test_activity_log_lists_every_event_newest_first_with_notes_and_what_an_undo_undid(seeded_run, monkeypatch):
+    monkeypatch.setenv("VERIFY_TIMEZONE", "Europe/Paris")
+    record(seeded_run, 0, "approve", reviewer="Alice")
+    long_note = "Checked against the ministry's statement of 14 March; " * 6
+    reject = record(seeded_run, 1, "reject", label="SUPPORTED", note=long_note, reviewer="Alice")
+    record(seeded_run, 1, "undo", reviewer="Bob")
+    at = open_view(seeded_run.run.id, "Activity")
+    entries = [m.value for m in at.markdown if " · **" in m.value]
+    assert len(entries) == 3
+    assert entries[0].startswith("**#2** · ") and "**Bob**" in entries[0]  # newest first
+    when = datetime.fromisoformat(reject.created_at).astimezone(ZoneInfo("Europe/Paris")).strftime("%H:%M %Z")
+    shown = visible(at)
+    assert f"undo of Alice's reject (✓ SUPPORTED) at {when}; now ✗ REFUTED" in shown
+    assert "rejected ✗ REFUTED → ✓ SUPPORTED" in shown and "approved ✓ SUPPORTED" in shown
+    assert long_note.strip() in shown.replace("\n> ", " ")  # the whole note, not cut off
+    assert "Times in CET (VERIFY_TIMEZONE=Europe/Paris)" in shown or "Times in CEST" in shown
+    checked(at.button(key=f"open_event_{reject.id}").click().run())
+    assert focus(at) == seeded_run.claims[1].id and at.segmented_control(key="view").value == "Review"
+
+
+def test_claim_history_names_the_time_zone_and_what_an_undo_undid(seeded_run):
+    first = record(seeded_run, 0, "reject", label="REFUTED", note="wrong city", reviewer="Alice")
+    record(seeded_run, 0, "undo", reviewer="Alice")
+    at = open_app(seeded_run.run.id)
+    zone = datetime.now().astimezone().tzname()
+    when = datetime.fromisoformat(first.created_at).astimezone().strftime("%H:%M")
+    shown = visible(at)
+    assert f"undo of Alice's reject (✗ REFUTED) at {when} {zone}; now ✓ SUPPORTED" in shown
+    assert f"Times in {zone} (the server's zone" in shown
+    assert "> wrong city" in shown
