@@ -7,11 +7,12 @@ append-only, so the same version always means the same data, and any new decisio
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import streamlit as st
 
+from verify.claim_edits import EffectiveClaim, effective_claims
 from verify.config import Settings
 from verify.errors import StoreError
 from verify.models import Article, Claim, Run, Verdict
@@ -60,6 +61,7 @@ class RunView:
     claims: list[Claim]
     verdicts: dict[str, Verdict]
     version: str  # verdicts version it was read at (keys the evidence cache)
+    edits: dict[str, EffectiveClaim] = field(default_factory=dict)  # claim edits replayed (verify/claim_edits.py)
 
     @property
     def demo_grade(self) -> bool:
@@ -75,11 +77,12 @@ def run_version(run_id: str) -> RunVersion:
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def _load_run(path: str, run_id: str, verdicts_version: str, status: str) -> RunView:
+def _load_run(path: str, run_id: str, verdicts_version: str, status: str, claim_events: int = 0) -> RunView:
     s = _open_store(path)
     run = s.get_run(run_id)
-    return RunView(run=run, article=s.get_article(run.article_id), claims=s.get_claims(run_id),
-                   verdicts=s.get_verdicts(run_id), version=verdicts_version)
+    edits = effective_claims(s, run_id)  # claims as edited: wording, not check-worthy, merged, added by hand
+    return RunView(run=run, article=s.get_article(run.article_id), claims=[e.claim for e in edits.values()],
+                   verdicts=s.get_verdicts(run_id), version=f"{verdicts_version}:{claim_events}", edits=edits)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -91,7 +94,7 @@ def load_run(run_id: str) -> tuple[RunView, dict[str, Decision], int]:
     """The run's content, its decisions and the run's last event id (part of every cache key)."""
     last_event, verdicts_version, status = run_version(run_id)
     path = db_path()
-    view = _load_run(path, run_id, verdicts_version, status)
+    view = _load_run(path, run_id, verdicts_version, status, store().last_claim_event(run_id))
     return view, _load_decisions(path, run_id, last_event), last_event
 
 
@@ -113,10 +116,17 @@ class Row:
     confidence: float | None
     state: str  # unreviewed | approved | rejected | needs_evidence
     current: str  # label shown: machine until reviewed, the reviewer's after
+    status: str = "active"  # active | not_check_worthy | merged (verify/claim_edits.py)
+    merged_into: int | None = None  # the surviving claim's number
 
     @property
     def reviewed(self) -> bool:
         return self.state in ("approved", "rejected")
+
+    @property
+    def counted(self) -> bool:
+        """In the progress counts: neither merged into another claim nor marked not check-worthy."""
+        return self.status == "active"
 
 
 def machine_label(verdict: Verdict | None) -> str:
@@ -139,14 +149,20 @@ def rows(view: RunView, decided: dict[str, Decision]) -> list[Row]:
         verdict = view.verdicts.get(claim.id)
         decision = decided.get(claim.id)
         machine = machine_label(verdict)
+        edit = view.edits.get(claim.id)
+        survivor = view.edits.get(edit.merged_into) if edit and edit.merged_into else None
         out.append(Row(claim.id, claim.index + 1, machine, verdict.confidence if verdict else None,
-                       decision.state if decision else "unreviewed", current_label(machine, decision)))
+                       decision.state if decision else "unreviewed", current_label(machine, decision),
+                       edit.status if edit else "active", survivor.claim.index + 1 if survivor else None))
     return out
 
 
 def matches(row: Row, verdicts: list[str], states: list[str], below: float | None) -> bool:
     """Filters combine with AND; an empty choice list means "any". A failed verdict has no
-    confidence and counts as below every threshold (it needs a look most of all)."""
+    confidence and counts as below every threshold (it needs a look most of all). A claim merged into
+    another is out of the queue (it points to its survivor)."""
+    if row.status == "merged":
+        return False
     if verdicts and row.machine not in verdicts:
         return False
     if states and row.state not in states:

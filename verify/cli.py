@@ -258,7 +258,7 @@ def rejudge(
     was = (before.label.value if before.label else "failed") if before else "no verdict"
     now = verdict.label.value if verdict.label else f"failed ({verdict.error})"
     console.print(plain(f"claim #{judged.claim.index + 1} re-judged by {verdict.model}: {now} (was {was}); "
-                        f"{len(judged.evidence)} passage(s) retrieved"), highlight=False)
+                        f"{len(judged.evidence)} passage(s) retrieved"), highlight=False, soft_wrap=True)
     if verdict.status != "ok":
         raise typer.Exit(code=1)
 
