@@ -84,6 +84,11 @@ def test_the_wheel_carries_its_files_inside_the_package_only(installed, tmp_path
     assert (package / "schemas" / "report.schema.json").is_file()
     # No generic top-level names in site-packages: they would clash with other distributions.
     assert not (purelib / "ui").exists() and not (purelib / "prompts").exists()
+    # Every subpackage of the checkout is in the wheel (the package list in pyproject.toml is explicit).
+    source = Path(__file__).resolve().parent.parent / "verify"
+    subpackages = sorted(str(d.relative_to(source)) for d in source.rglob("*") if (d / "__init__.py").is_file())
+    missing = [name for name in subpackages if not (package / name / "__init__.py").is_file()]
+    assert not missing, f"subpackages left out of the wheel (add them to pyproject.toml): {missing}"
 
 
 def one_claim_supported(request: dict) -> Behaviour:
