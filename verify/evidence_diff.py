@@ -220,10 +220,13 @@ def _missing_names(claim: str, sentence: str) -> list[Difference]:
         return []
     others = [n for n in names(sentence) if not _mentions(n.text, claim)]
     out = []
+    other_names = list(dict.fromkeys(o.text for o in others))
     for name in dict((n.text, n) for n in missing).values():
-        said = f"; it names {', '.join(o.text for o in others)}" if others else ""
-        out.append(Difference(kind="name", claim=name.text, sentence=", ".join(o.text for o in others),
+        said = f"; it names {', '.join(other_names[:4])}" if other_names else ""
+        # The sentence's other names are listed, not marked: a sentence names many people and places, and
+        # marking them all would bury the marks that matter (figures and dates).
+        out.append(Difference(kind="name", claim=name.text, sentence=", ".join(other_names),
                               detail=f"the sentence does not mention {name.text}{said}",
                               claim_spans=[(n.start, n.end) for n in missing if n.text == name.text],
-                              sentence_spans=[(o.start, o.end) for o in others]))
+                              sentence_spans=[]))
     return out

@@ -230,6 +230,14 @@ class VectorStore:
 
     @chroma_errors
     @_reading
+    def source_chunks(self, source_id: str) -> list[Chunk]:
+        """Every stored chunk of one source, in source order: the whole source as the library holds it."""
+        got = self.collection.get(where={"source_id": source_id}, include=["documents", "metadatas"])
+        chunks = [chunk_from(cid, doc, meta) for cid, doc, meta in zip(got["ids"], got["documents"], got["metadatas"])]
+        return sorted(chunks, key=lambda c: c.n)
+
+    @chroma_errors
+    @_reading
     def embeddings(self, ids: list[str] | None = None, offset: int = 0, limit: int | None = None,
                    ) -> tuple[list[str], list]:
         """(ids, vectors) of the given chunks, or of a page of the library."""
