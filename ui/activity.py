@@ -37,14 +37,17 @@ def zone_note() -> str:
     return f"Times in {datetime.now(display_zone()).tzname()} ({where})."
 
 
-def local_time(stamp: str, zone: tzinfo | None = None, with_date: bool = True) -> str:
+FULL, CLOCK, SHORT = "%Y-%m-%d %H:%M %Z", "%H:%M %Z", "%d %b %H:%M %Z"
+
+
+def local_time(stamp: str, zone: tzinfo | None = None, fmt: str = FULL) -> str:
     """A stored UTC ISO time in the display zone, the zone named: "2026-12-01 15:02 CET"."""
     try:
         moment = datetime.fromisoformat(stamp)
     except ValueError:  # never expected from the store; show what is there rather than fail the page
         return stamp
     local = moment.astimezone(zone or display_zone())
-    return local.strftime("%Y-%m-%d %H:%M %Z" if with_date else "%H:%M %Z")
+    return local.strftime(fmt)
 
 
 def undone_events(history: list[ReviewEvent]) -> dict[int, ReviewEvent]:
@@ -78,7 +81,7 @@ def what(event: ReviewEvent, undone: ReviewEvent | None, zone: tzinfo | None = N
         return "undo (there was no decision left to undo)"
     label = f" ({tag(undone.label_after)})" if undone.label_after else ""
     return (f"undo of {undone.reviewer}'s {undone.action.replace('_', ' ')}{label} at "
-            f"{local_time(undone.created_at, zone, with_date=False)}; now {tag(event.label_after)}")
+            f"{local_time(undone.created_at, zone, CLOCK)}; now {tag(event.label_after)}")
 
 
 def describe_undo(history: list[ReviewEvent], event: ReviewEvent) -> str:

@@ -49,7 +49,8 @@ def run_page(run_id: str) -> None:
         export.render_export(run_id)
 
     st.markdown(f"### Run {md(run_id)}")
-    st.caption(f"model {md(view.run.settings.model)} · {md(view.run.created_at)} · status {md(view.run.status)} · "
+    st.caption(f"model {md(view.run.settings.model)} · started {md(activity.local_time(view.run.created_at))} · "
+               f"status {md(view.run.status)} · "
                f"prompts {md(view.run.settings.extract_prompt)}, {md(view.run.settings.judge_prompt)}")
     if view.demo_grade:
         st.warning(f"Demo-grade model: {md(DEMO_GRADE_WARNING)} Review every verdict with that in mind.", icon="⚠️")

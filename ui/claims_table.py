@@ -49,7 +49,7 @@ def table_rows(view: RunView, shown: list[Row], decided: dict[str, Decision]) ->
             "#": row.number, "claim": texts[row.claim_id], "state": state_words(row.state),
             "machine verdict": label_tag(row.machine), "confidence": row.confidence,
             "reviewer": (decision.reviewer or "") if decision else "",
-            "last change": activity.local_time(when, zone) if when else "",
+            "last change": activity.local_time(when, zone, activity.SHORT) if when else "",
         })
     return out
 
@@ -87,15 +87,15 @@ def render_table(view: RunView, rows: list[Row], shown: list[Row], decided: dict
     st.dataframe(
         table_rows(view, shown, decided), hide_index=True, width="stretch", height=height, key=TABLE_KEY,
         on_select=partial(open_selected, shown), selection_mode="single-row",
-        column_config={
-            "#": st.column_config.NumberColumn("#", width=50, format="%d"),
-            "claim": st.column_config.TextColumn("claim", width="large"),
-            "state": st.column_config.TextColumn("review state", width="medium"),
-            "machine verdict": st.column_config.TextColumn("machine verdict", width="medium"),
-            "confidence": st.column_config.NumberColumn("confidence", format="%.2f", width="small",
+        column_config={  # widths that fit a 1440 px screen beside the sidebar without scrolling sideways
+            "#": st.column_config.NumberColumn("#", width=45, format="%d"),
+            "claim": st.column_config.TextColumn("claim", width=320, help="The claim; the row opens it."),
+            "state": st.column_config.TextColumn("review state", width=140),
+            "machine verdict": st.column_config.TextColumn("machine verdict", width=135),
+            "confidence": st.column_config.NumberColumn("confidence", format="%.2f", width=80,
                                                         help="Blank: the model gave no confidence."),
-            "reviewer": st.column_config.TextColumn("reviewer", width="small"),
-            "last change": st.column_config.TextColumn("last change", width="medium"),
+            "reviewer": st.column_config.TextColumn("reviewer", width=80),
+            "last change": st.column_config.TextColumn("last change", width=120),
         },
     )
     # A selection set without a click (a test, or a kept selection) is acted on here instead.

@@ -89,16 +89,16 @@ def open_selected(rows: list[dict]) -> None:
 
 
 COLUMNS = {
-    "article": st.column_config.TextColumn("article", width="large"),
+    "article": st.column_config.TextColumn("article", width=300),
     "reviewed": st.column_config.TextColumn("reviewed", width="small"),
     "progress": st.column_config.ProgressColumn("progress", min_value=0.0, max_value=1.0, format="percent",
                                                 width="small"),
-    "status": st.column_config.TextColumn("status", width="medium"),
+    "status": st.column_config.TextColumn("status", width=165),
     "✓": st.column_config.NumberColumn("✓", help="machine verdicts SUPPORTED", width=40),
     "✗": st.column_config.NumberColumn("✗", help="machine verdicts REFUTED", width=40),
     "?": st.column_config.NumberColumn("?", help="machine verdicts NOT_ENOUGH_INFO", width=40),
     "!": st.column_config.NumberColumn("!", help="verdicts that FAILED (no label)", width=40),
-    "date": st.column_config.TextColumn("started", width="medium"),
+    "date": st.column_config.TextColumn("started", width=150),
     "language": st.column_config.TextColumn("lang", width=50),
     "model": st.column_config.TextColumn("model", width="small"),
     "run": st.column_config.TextColumn("run id", width="small"),
