@@ -18,8 +18,11 @@ from pathlib import Path
 
 from .errors import VerifyError
 from .models import Article, Citation, Claim, Run, SourceMeta, Verdict, utcnow
+from .models import ReviewCitation  # noqa: F401 (reviewer citations, issue 11)
 from .report_model import (ClaimEntry, CitationRef, Completeness, Header, MachineTotals, MachineVerdict,
                            PromptVersion, Report, ReportOptions, ReviewDecision, ReviewTotals, SourceEntry)
+from .model_signals import confidence_kind, rationale_echo, shown_confidence
+from .report_common import citation_numbers
 from .review import Decision, decisions
 from .store import Store
 from .text import split_sentences
@@ -35,7 +38,7 @@ RENDER_OPTIONS = {"bom", "organization", "publish_url"}
 def render_report(store: Store, run_id: str, fmt: str, **options) -> bytes:
     """The report of `run_id` as bytes in `fmt` (md | html | json | csv | claimreview).
 
-    Options: only_reviewed, only_approved, include_rejected (filtering); bom (csv); organization,
+    Options: only_reviewed, only_approved, include_rejected (filtering); bom (csv, on by default); organization,
     publish_url (claimreview); generated_at (pins the report time, for reproducible files).
     """
     if fmt not in FORMATS:
@@ -50,7 +53,7 @@ def render_report(store: Store, run_id: str, fmt: str, **options) -> bytes:
     return render(report, fmt, **render_opts)
 
 
-def render(report: Report, fmt: str, *, bom: bool = False, organization: str = "", publish_url: str = "") -> bytes:
+def render(report: Report, fmt: str, *, bom: bool = True, organization: str = "", publish_url: str = "") -> bytes:
     """Render an already built report (tests render hand-normalised reports through this)."""
     from . import report_claimreview, report_csv, report_html, report_md
 
@@ -140,7 +143,8 @@ def build_report(store: Store, run_id: str, options: ReportOptions | None = None
     library = SourceLibrary.load(store, run_id)
     finder = SentenceFinder(article)
     shown = [c for c in claims if _keep(decided[c.id], options)]
-    entries = [_claim_entry(c, verdicts.get(c.id), decided[c.id], finder, library, options) for c in shown]
+    entries = [_claim_entry(c, verdicts.get(c.id), decided[c.id], finder, library, options, article.language)
+               for c in shown]
     bibliography, others = library.entries()
     header = _header(store, run, article, claims, verdicts, decided, library, generated_at, len(entries))
     return Report(header=header, options=options, claims=entries, bibliography=bibliography, other_sources=others)
@@ -158,26 +162,40 @@ def _keep(decision: Decision, options: ReportOptions) -> bool:
 
 
 def _claim_entry(claim: Claim, verdict: Verdict | None, decision: Decision, finder: "SentenceFinder",
-                 library: "SourceLibrary", options: ReportOptions) -> ClaimEntry:
+                 library: "SourceLibrary", options: ReportOptions, language: str) -> ClaimEntry:
     number = claim.index + 1
-    machine = _machine(verdict)
-    if decision.state == "rejected" and not options.include_rejected:
+    machine = _machine(verdict, claim)
+    rejected = decision.state == "rejected"
+    if rejected and not options.include_rejected:
         # The reviewer said the machine was wrong: its rationale and citations would mislead readers.
-        machine, citations = MachineVerdict(status="omitted", model=machine.model, prompt=machine.prompt), []
+        machine, cited = MachineVerdict(status="omitted", model=machine.model, prompt=machine.prompt), []
     elif verdict is not None and verdict.status == "ok":  # numbers are handed out only for citations shown
-        citations = [library.cite(c, number) for c in verdict.citations]
+        cited = list(verdict.citations)
     else:
-        citations = []
+        cited = []
+    reviewer_cited = list(getattr(decision, "citations", None) or [])  # review events carry them (issue 11)
+    numbers = citation_numbers(cited + reviewer_cited)
+    citations = [library.cite(c, number, numbers[i], rejected=rejected) for i, c in enumerate(cited)]
+    by_reviewer = [library.cite(c, number, numbers[len(cited) + i], stance=getattr(c, "stance", ""))
+                   for i, c in enumerate(reviewer_cited)]
     return ClaimEntry(
-        number=number, claim_id=claim.id, text=claim.text, text_en=claim.text_en, quote=claim.quote,
+        number=number, claim_id=claim.id, text=claim.text, text_en=english_form(claim, language), quote=claim.quote,
         article_sentence=finder.sentence_of(claim), span=claim.span, anchor=claim.anchor, machine=machine,
         review=ReviewDecision(state=decision.state, label=decision.label, reviewer=decision.reviewer or "",
-                              decided_at=decision.decided_at or "", note=decision.note),
+                              decided_at=decision.decided_at or "", note=decision.note, citations=by_reviewer),
         citations=citations,
     )
 
 
-def _machine(verdict: Verdict | None) -> MachineVerdict:
+def english_form(claim: Claim, language: str) -> str:
+    """The claim's English form, or '' when none was made: extraction copies the claim into `text_en` when
+    it did not translate it, and a French sentence must not be passed off as the English form."""
+    if claim.text_en == claim.text and not language.lower().startswith("en"):
+        return ""
+    return claim.text_en
+
+
+def _machine(verdict: Verdict | None, claim: Claim) -> MachineVerdict:
     if verdict is None:
         return MachineVerdict(status="not_judged")
     prompt = f"{verdict.prompt.id}/{verdict.prompt.version}"
@@ -185,8 +203,12 @@ def _machine(verdict: Verdict | None) -> MachineVerdict:
         return MachineVerdict(status="error", error=verdict.error or "the model gave no valid verdict",
                               model=verdict.model, prompt=prompt, created_at=verdict.created_at,
                               evidence_flags=verdict.evidence_flags)
-    return MachineVerdict(status="ok", label=verdict.label, confidence=verdict.confidence,
-                          rationale=verdict.rationale, model=verdict.model, prompt=prompt,
+    return MachineVerdict(status="ok", label=verdict.label,
+                          confidence=shown_confidence(verdict.model, prompt, verdict.confidence),
+                          confidence_kind=confidence_kind(verdict.model, prompt, verdict.confidence),
+                          rationale=verdict.rationale,
+                          rationale_echo=rationale_echo(verdict.rationale, [claim.text, claim.text_en], prompt),
+                          model=verdict.model, prompt=prompt,
                           created_at=verdict.created_at, evidence_flags=verdict.evidence_flags)
 
 
@@ -240,14 +262,18 @@ class SourceLibrary:
         found = self.by_chunk.get(chunk_id) or self.by_source.get(source_id)
         return found or SourceMeta(source_id=source_id, title=source_id)
 
-    def cite(self, citation: Citation, claim_number: int) -> CitationRef:
-        meta = self.meta(citation.chunk_id, citation.source_id)
+    def cite(self, citation: Citation | ReviewCitation, claim_number: int, citation_number: int, rejected: bool = False,
+             stance: str = "") -> CitationRef:
+        # A reviewer may cite a stored source never retrieved for the run: it carries its own metadata.
+        meta = self.by_chunk.get(citation.chunk_id) or getattr(citation, "source", None) or \
+            self.meta(citation.chunk_id, citation.source_id)
         self.by_source.setdefault(meta.source_id, meta)
         number = self.numbers.setdefault(meta.source_id, len(self.numbers) + 1)
         claims = self.cited_by.setdefault(meta.source_id, [])
         if claim_number not in claims:
             claims.append(claim_number)
-        return CitationRef(number=number, text=citation.text, source_id=meta.source_id, chunk_id=citation.chunk_id,
+        return CitationRef(citation_number=citation_number, number=number, stance=stance, rejected=rejected,
+                           text=citation.text, source_id=meta.source_id, chunk_id=citation.chunk_id,
                            sentence_index=citation.sentence_index, start=citation.start, end=citation.end,
                            title=meta.title, publisher=meta.publisher, published=meta.published, url=meta.url)
 

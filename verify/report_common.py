@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from .markup import safe_url  # noqa: F401 (the renderers import it from here)
+from .markup import safe_url
+from .model_signals import NO_CONFIDENCE, SELF_REPORTED, rationale_warning  # noqa: F401 (renderers import it from here)  # noqa: F401 (the renderers import it from here)
 from .report_model import CitationRef, ClaimEntry, Header, MachineVerdict, Report, ReviewDecision
 # Label and state words are the dashboard's and the terminal's too: they live in verify/vocabulary.py.
 from .vocabulary import FAILED, LABEL_SYMBOL, NO_LABEL_TAG, PENDING, label_tag  # noqa: F401
@@ -22,6 +23,16 @@ CLAIM_STATUS = {
 NO_LABEL = {"error": NO_LABEL_TAG[FAILED], "not_judged": NO_LABEL_TAG[PENDING], "omitted": "– NO LABEL", "ok": "– NO LABEL"}
 
 
+def citation_numbers(cited) -> list[int]:
+    """Numbers for a claim's citations, [1] [2] [3] in the order cited; the same sentence of the same source
+    cited twice keeps its number. Reports and the dashboard both number citations with this, so "[2]" means
+    the same sentence on screen and on paper. `cited` is a Verdict or a list of citations (anything with
+    source_id and text); a source's bibliography number is a separate thing (S1, S2 ... in reports)."""
+    citations = getattr(cited, "citations", cited)
+    seen: dict[tuple[str, str], int] = {}
+    return [seen.setdefault((c.source_id, " ".join(c.text.split())), len(seen) + 1) for c in citations]
+
+
 def fmt_time(iso: str) -> str:
     """'2025-03-15T09:00:00+00:00' -> '2025-03-15 09:00 UTC' (unparseable text is returned as is)."""
     if not iso:
@@ -34,11 +45,20 @@ def fmt_time(iso: str) -> str:
     return f"{moment:%Y-%m-%d %H:%M} {zone}".strip()
 
 
-def machine_line(machine: MachineVerdict) -> str:
-    """One line saying what the model concluded (or that it failed, or was omitted)."""
+def confidence_words(machine: MachineVerdict) -> str:
+    """'confidence —', 'confidence 0.72, the model's own estimate' or 'confidence 0.72'."""
+    if machine.confidence_kind == "none" or machine.confidence is None:
+        return f"confidence {NO_CONFIDENCE}"
+    own = f", the {SELF_REPORTED}" if machine.confidence_kind == "self_reported" else ""
+    return f"confidence {machine.confidence:.2f}{own}"
+
+
+def machine_line(machine: MachineVerdict, rejected: bool = False) -> str:
+    """One line saying what the model concluded (or that it failed, or was omitted). A verdict the reviewer
+    rejected is only reported as what the machine said, never as the claim's label."""
     if machine.status == "ok" and machine.label is not None:
-        conf = f" (confidence {machine.confidence:.2f})" if machine.confidence is not None else ""
-        return f"{label_tag(machine.label.value)}{conf}"
+        said = f"{label_tag(machine.label.value)} ({confidence_words(machine)})"
+        return f"machine said {said}, rejected by the reviewer" if rejected else said
     if machine.status == "error":
         return "FAILED: no verdict (the model's output was invalid; no label was invented)"
     if machine.status == "omitted":

@@ -13,9 +13,9 @@ from functools import lru_cache
 from jinja2 import Environment, StrictUndefined
 
 from .report_common import (CLAIM_STATUS, INJECTION_ADVICE, INJECTION_TITLE, LABEL_SYMBOL, NO_LABEL, STATE_TEXT, citation_source,
-                            final_label, fmt_time, injection_note, label_text, machine_line, options_notes, safe_url,
-                            source_line)
-from .report_html_style import CSS
+                            final_label, fmt_time, injection_note, label_text, machine_line, options_notes,
+                            rationale_warning, safe_url, source_line)
+from .report_html_style import CSS, page_css
 from .report_model import Report
 
 TEMPLATE = """<!DOCTYPE html>
@@ -26,7 +26,7 @@ TEMPLATE = """<!DOCTYPE html>
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'">
 <meta name="referrer" content="no-referrer">
 <title>Citation report: {{ h.article_title }}</title>
-<style>{{ css|safe }}</style>
+<style>{{ css|safe }}{{ page_css|safe }}</style>
 </head>
 <body>
 <header class="report-head">
@@ -56,10 +56,13 @@ TEMPLATE = """<!DOCTYPE html>
       {{ h.completeness.reviewed }} of {{ h.completeness.claims }} claims reviewed ({{ "%.1f"|format(h.completeness.percent) }}%)</p>
     </section>
   </div>
-  <p class="muted">Showing {{ h.claims_shown }} of {{ h.claims_total }} claims{% if notes %} ({{ notes|join(", ") }}){% endif %}. Citation numbers [n] refer to the bibliography.</p>
+  <p class="muted">Showing {{ h.claims_shown }} of {{ h.claims_total }} claims{% if notes %} ({{ notes|join(", ") }}){% endif %}. Each claim numbers its citations [1], [2] ...; S1, S2 ... refer to the bibliography.</p>
 </header>
 <main>
-{% for c in report.claims %}{% set label = final_label(c) %}
+{% macro cite(x) %}
+    <li><span class="ref">[{{ x.citation_number }}]</span>{% if x.stance %} <span class="stance">{{ x.stance }}</span>{% endif %}{% if x.rejected %} <span class="tag-rejected">rejected</span>{% endif %} <q>{{ x.text }}</q>
+      <span class="src">— <cite>{{ citation_source(x) }}</cite>{% if safe_url(x.url) %}, <a href="{{ safe_url(x.url) }}">{{ x.url }}</a>{% elif x.url %}, <span class="unlinked">{{ x.url }} (not linked: not a web address)</span>{% endif %} <a class="sref" href="#source-{{ x.number }}">S{{ x.number }}</a></span></li>{% endmacro %}
+{% for c in report.claims %}{% set label = final_label(c) %}{% set rejected = c.review.state == "rejected" %}
 <article class="claim" id="claim-{{ c.number }}">
   <header class="claim-head">
     <span class="num">Claim {{ c.number }}</span>
@@ -68,14 +71,15 @@ TEMPLATE = """<!DOCTYPE html>
   </header>
   <blockquote class="claim-text" lang="{{ h.article_language }}">{{ c.text }}</blockquote>
   <dl class="fields">
-    <dt>English</dt><dd lang="en">{% if c.text_en and c.text_en != c.text %}{{ c.text_en }}{% else %}<em>no English form (claim taken verbatim from the article)</em>{% endif %}</dd>
+    {% if c.text_en != c.text %}<dt>English</dt><dd lang="en">{% if c.text_en %}{{ c.text_en }}{% else %}<em>no English form (claim taken verbatim from the article)</em>{% endif %}</dd>{% endif %}
     <dt>Article sentence</dt><dd>{% if c.article_sentence %}<span lang="{{ h.article_language }}">“{{ c.article_sentence }}”</span>{% else %}<em>the claim could not be located in the article</em>{% endif %}</dd>
   </dl>
-  <div class="decision">
-    <section class="machine"><h3>Machine verdict</h3>
-      <p><span class="badge v-{{ c.machine.label.value if c.machine.label else ('failed' if c.machine.status == 'error' else 'none') }}">{{ machine_line(c.machine) }}</span></p>
+  <div class="decision{{ ' reviewer-first' if rejected }}">
+    <section class="machine{{ ' overruled' if rejected }}"><h3>{{ "Machine said (rejected)" if rejected else "Machine verdict" }}</h3>
+      {% if rejected and c.machine.status == "ok" %}<p class="machine-said">{{ machine_line(c.machine, rejected=True) }}</p>
+      {% else %}<p><span class="badge v-{{ c.machine.label.value if c.machine.label else ('failed' if c.machine.status == 'error' else 'none') }}">{{ machine_line(c.machine) }}</span></p>{% endif %}
       <dl class="fields narrow">
-        {% if c.machine.rationale %}<dt>Rationale</dt><dd>{{ c.machine.rationale }}</dd>{% endif %}
+        {% if c.machine.rationale %}<dt>Rationale</dt><dd>{{ c.machine.rationale }}{% if c.machine.rationale_echo %}<p class="echo">⚠ {{ rationale_warning(c.machine.rationale_echo) }}</p>{% endif %}</dd>{% endif %}
         {% if c.machine.error %}<dt>Error</dt><dd class="error">{{ c.machine.error }}</dd>{% endif %}
         {% if c.machine.model %}<dt>Model</dt><dd><code>{{ c.machine.model }}</code></dd><dt>Prompt</dt><dd><code>{{ c.machine.prompt }}</code></dd>{% endif %}
       </dl>
@@ -91,10 +95,10 @@ TEMPLATE = """<!DOCTYPE html>
       </dl>{% endif %}
     </section>
   </div>
-  <h3>Citations</h3>
-  {% if c.citations %}<ol class="cites">{% for x in c.citations %}
-    <li><a class="ref" href="#source-{{ x.number }}">[{{ x.number }}]</a> <q>{{ x.text }}</q>
-      <span class="src">— <cite>{{ citation_source(x) }}</cite>{% if safe_url(x.url) %}, <a href="{{ safe_url(x.url) }}">{{ x.url }}</a>{% elif x.url %}, <span class="unlinked">{{ x.url }} (not linked: not a web address)</span>{% endif %}</span></li>{% endfor %}
+  {% if c.review.citations %}<h3>Reviewer citations</h3>
+  <ol class="cites reviewer">{% for x in c.review.citations %}{{ cite(x) }}{% endfor %}</ol>{% endif %}
+  <h3>{{ "Machine citations (rejected by the reviewer)" if rejected and c.citations else "Citations" }}</h3>
+  {% if c.citations %}<ol class="cites{{ ' rejected' if rejected }}">{% for x in c.citations %}{{ cite(x) }}{% endfor %}
   </ol>{% else %}<p class="muted">No citation.</p>{% endif %}
 </article>
 {% endfor %}
@@ -102,7 +106,7 @@ TEMPLATE = """<!DOCTYPE html>
 <section class="biblio">
   <h2>Bibliography</h2>
   {% if report.bibliography %}<ol class="sources">{% for s in report.bibliography %}
-    <li id="source-{{ s.number }}"><span class="ref">[{{ s.number }}]</span> {{ source_line(s.title or s.source_id, s.publisher, s.published) }}{% if safe_url(s.url) %}. <a href="{{ safe_url(s.url) }}">{{ s.url }}</a>{% elif s.url %}. <span class="unlinked">{{ s.url }} (not linked: not a web address)</span>{% endif %}
+    <li id="source-{{ s.number }}"><span class="ref">S{{ s.number }}</span> {{ source_line(s.title or s.source_id, s.publisher, s.published) }}{% if safe_url(s.url) %}. <a href="{{ safe_url(s.url) }}">{{ s.url }}</a>{% elif s.url %}. <span class="unlinked">{{ s.url }} (not linked: not a web address)</span>{% endif %}
       <span class="muted">(cited by claim{{ "s" if s.cited_by|length > 1 }} {{ s.cited_by|join(", ") }})</span></li>{% endfor %}
   </ol>{% else %}<p class="muted">No source is cited in the claims shown.</p>{% endif %}
   {% if report.other_sources %}<h3>Also retrieved, not cited in the claims shown</h3><ul class="other">{% for s in report.other_sources %}
@@ -121,9 +125,10 @@ def _template():
     env.globals.update(symbol=LABEL_SYMBOL, no_label=NO_LABEL, claim_status=CLAIM_STATUS, states=STATE_TEXT, fmt_time=fmt_time, safe_url=safe_url,
                        machine_line=machine_line, final_label=final_label,
                        label_text=label_text, citation_source=citation_source, source_line=source_line,
-                       injection_title=INJECTION_TITLE, injection_advice=INJECTION_ADVICE, injection_note=injection_note)
+                       injection_title=INJECTION_TITLE, rationale_warning=rationale_warning, injection_advice=INJECTION_ADVICE, injection_note=injection_note)
     return env.from_string(TEMPLATE)
 
 
 def render_html(report: Report) -> str:
-    return _template().render(report=report, h=report.header, css=CSS, notes=options_notes(report))
+    return _template().render(report=report, h=report.header, css=CSS, notes=options_notes(report),
+                              page_css=page_css(report.header.run_id, report.header.article_title))

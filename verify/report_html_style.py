@@ -91,13 +91,50 @@ footer { margin-top: 2rem; font-size: .8rem; }
 @media (max-width: 40rem) {
   .totals, .decision, .meta, .fields, .fields.narrow { grid-template-columns: 1fr; }
 }
+.machine-said { color: var(--muted); }
+.reviewer-first .review { order: -1; }  /* a rejected claim leads with the reviewer's decision */
+.overruled dd { color: var(--muted); }
+.cites.rejected q { text-decoration: line-through; text-decoration-color: var(--muted); }
+.tag-rejected, .stance { font-size: .75rem; font-weight: 700; text-transform: uppercase; letter-spacing: .04em;
+  border: 1px solid var(--rule); border-radius: 3px; padding: 0 .3em; text-indent: 0; display: inline-block; }
+.tag-rejected { color: var(--bad-ink); border-style: dotted; }
+.sref { font-size: .8rem; font-weight: 700; text-decoration: none; }
+.echo { margin: .2rem 0 0; font-size: .85rem; color: var(--bad-ink); }
 @media print {
-  @page { size: A4; margin: 16mm 14mm; }
-  body { max-width: none; padding: 0; font-size: 10.5pt; }
+  body { max-width: none; padding: 0; font-size: 10pt; }
   * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
-  .claim { break-before: page; break-inside: auto; border: none; padding: 0; margin: 0; }
+  /* Several claims per page: a claim moves to the next page only when it does not fit whole. */
+  .claim { break-inside: avoid; padding: .5rem .8rem; margin: 0 0 .6rem; }
   .claim-head, .cites li, .decision section { break-inside: avoid; }
-  .biblio { break-before: page; border-top: none; }
+  h2, h3 { break-after: avoid; }
+  .biblio { margin-top: 1rem; }
   a { color: inherit; text-decoration: none; }
 }
 """
+
+# Page numbers and a running header naming the run, in the page margins (CSS margin boxes, which
+# Chromium prints since version 131; they replace the browser's own date/URL header and footer).
+PAGE_CSS = """
+@page {{ size: A4; margin: 16mm 14mm;
+  @top-left {{ content: {head}; font: 8pt system-ui, sans-serif; color: #57606a; }}
+  @bottom-right {{ content: "Page " counter(page) " of " counter(pages); font: 8pt system-ui, sans-serif;
+    color: #57606a; }}
+}}
+"""
+HEAD_CHARS = 90
+
+
+def page_css(run_id: str, title: str) -> str:
+    """The @page rules for one report: the header says 'verify report · run <id> · <article title>'."""
+    if len(title) > HEAD_CHARS:
+        title = title[:HEAD_CHARS - 1].rstrip() + "…"
+    return PAGE_CSS.format(head=css_string(f"verify report · run {run_id} · {title}"))
+
+
+def css_string(text: str) -> str:
+    """A CSS string literal of any text: everything but letters, digits and spaces is a hex escape, so an
+    article title cannot end the string, the rule or the <style> element."""
+    out = "".join(ch if (ch.isascii() and ch.isalnum()) or ch == " " else f"\\{ord(ch):x} " for ch in text
+                  if ch.isprintable())
+    return f'"{out}"'
+

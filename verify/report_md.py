@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from .markup import escape_markdown
 from .report_common import (CLAIM_STATUS, INJECTION_ADVICE, INJECTION_TITLE, LABEL_SYMBOL, NO_LABEL, STATE_TEXT, citation_source,
-                            final_label, fmt_time, injection_note, machine_line, options_notes, review_line, safe_url,
-                            source_line)
-from .report_model import ClaimEntry, Header, Report, SourceEntry
+                            final_label, fmt_time, injection_note, machine_line, options_notes, rationale_warning,
+                            review_line, safe_url, source_line)
+from .report_model import CitationRef, ClaimEntry, Header, Report, SourceEntry
 
 
 def md(text: object) -> str:
@@ -32,6 +32,7 @@ def render_markdown(report: Report) -> str:
     if report.header.injection_flagged:
         lines += [f"> **⚠ {INJECTION_TITLE}.** {md(injection_note(report.header))}", ""]
     lines += _header_table(report.header, report)
+    lines += ["", "Each claim numbers its citations [1], [2] ...; (S1), (S2) ... refer to the bibliography."]
     for claim in report.claims:
         lines += ["", "---", ""] + _claim(claim)
     lines += ["", "---", "", "## Bibliography", ""]
@@ -79,31 +80,44 @@ def _claim(c: ClaimEntry) -> list[str]:
     title = f"{LABEL_SYMBOL.get(label, '')} {label}".strip() if label else NO_LABEL[c.machine.status]
     whose = CLAIM_STATUS[c.review.state]
     lines = [f"## Claim {c.number}: {md(title)} ({whose})", ""]
-    english = md(c.text_en) if c.text_en and c.text_en != c.text else "*no English form (claim taken verbatim from the article)*"
-    lines += [f"**Claim:** {md(c.text)}  ", f"**English:** {english}  "]
+    lines.append(f"**Claim:** {md(c.text)}  ")
+    if c.text_en != c.text:  # an English article's claim is its own English form
+        english = md(c.text_en) if c.text_en else "*no English form (claim taken verbatim from the article)*"
+        lines.append(f"**English:** {english}  ")
     sentence = f"“{md(c.article_sentence)}”" if c.article_sentence else "*the claim could not be located in the article*"
     lines += [f"**Article sentence:** {sentence}", ""]
-    m = c.machine
+    m, rejected = c.machine, c.review.state == "rejected"
     detail = ", ".join(x for x in (f"model {md(m.model)}" if m.model else "", f"prompt {md(m.prompt)}" if m.prompt else "") if x)
-    lines.append(f"- **Machine verdict:** {md(machine_line(m))}" + (f"; {detail}" if detail else ""))
-    lines.append(f"- **Reviewer decision:** {md(review_line(c.review))}")
+    review = [f"- **Reviewer decision:** {md(review_line(c.review))}"]
     if c.review.note:
-        lines.append(f"- **Reviewer note:** {md(c.review.note)}")
+        review.append(f"- **Reviewer note:** {md(c.review.note)}")
+    machine = f"- **Machine verdict:** {md(machine_line(m, rejected=rejected))}" + (f"; {detail}" if detail else "")
+    lines += review + [machine] if rejected else [machine] + review  # a rejected claim leads with the reviewer
     if m.rationale:
         lines.append(f"- **Rationale:** {md(m.rationale)}")
+    if m.rationale_echo:
+        lines.append(f"- **⚠ {md(rationale_warning(m.rationale_echo))}**")
     if m.error:
         lines.append(f"- **Error:** {md(m.error)}")
     if m.evidence_flags:
         lines.append(f"- **⚠ {INJECTION_TITLE}:** {md(INJECTION_ADVICE)}.")
         lines += [f"  - {md(flag.describe())}" for flag in m.evidence_flags]
-    lines += ["", "**Citations**", ""]
-    lines += [f"- [{x.number}] “{md(x.text)}” — {md(citation_source(x))}" + (f". {link(x.url)}" if x.url else "")
-              for x in c.citations] or ["- none"]
+    if c.review.citations:
+        lines += ["", "**Reviewer citations**", ""] + [_cite(x) for x in c.review.citations]
+    heading = "Machine citations (rejected by the reviewer)" if rejected and c.citations else "Citations"
+    lines += ["", f"**{heading}**", ""]
+    lines += [_cite(x) for x in c.citations] or ["- none"]
     return lines
 
 
+def _cite(x: CitationRef) -> str:
+    tags = "".join(f" *{tag}*" for tag in (x.stance, "rejected" if x.rejected else "") if tag)
+    url = f". {link(x.url)}" if x.url else ""
+    return f"- [{x.citation_number}]{tags} “{md(x.text)}” — {md(citation_source(x))}{url} (S{x.number})"
+
+
 def _source(s: SourceEntry) -> str:
-    head = f"[{s.number}] " if s.number else ""
+    head = f"S{s.number}. " if s.number else ""
     text = md(source_line(s.title or s.source_id, s.publisher, s.published))
     url = f". {link(s.url)}" if s.url else ""
     plural = "s" if len(s.cited_by) > 1 else ""

@@ -106,7 +106,11 @@ class Header(Strict):
 
 
 class CitationRef(Strict):
-    number: int = Field(description="Bibliography number of the cited source (shared across the report).")
+    citation_number: int = Field(0, description="The citation's number within its claim: [1] [2] [3] in the order "
+                                 "cited (machine citations first, then the reviewer's), the numbers the dashboard "
+                                 "shows. The same sentence cited twice keeps one number.")
+    number: int = Field(description="Bibliography number of the cited source (shared across the report, shown "
+                        "as S1, S2 ...).")
     text: str = Field(description="The quoted sentence, verbatim from the source.")
     source_id: str
     chunk_id: str
@@ -117,14 +121,24 @@ class CitationRef(Strict):
     publisher: str = ""
     published: str = ""
     url: str = ""
+    stance: Literal["", "supports", "refutes"] = Field(
+        "", description="Reviewer citations: whether the reviewer marked the sentence as supporting or refuting "
+        "the claim (empty for the machine's citations).")
+    rejected: bool = Field(False, description="A machine citation of a verdict the reviewer rejected.")
 
 
 class MachineVerdict(Strict):
     status: MachineStatus = Field(description="ok | error (failed: no label) | not_judged | omitted (rejected, "
                                   "left out by the options).")
     label: Label | None = None
-    confidence: float | None = None
+    confidence: float | None = Field(None, description="A confidence worth showing; null when the model gives "
+                                     "none (the demo-grade model writes 0.00 on every verdict).")
+    confidence_kind: Literal["none", "self_reported", "calibrated"] = Field(
+        "none", description="none | self_reported (the model's own estimate, asked for in the prompt) | calibrated "
+        "(a probability fitted on labelled data).")
     rationale: str = ""
+    rationale_echo: str = Field("", description="What the rationale only repeats ('the claim' or 'the prompt'), "
+                                "so it explains nothing; empty otherwise.")
     error: str = ""
     model: str = ""
     prompt: str = Field("", description="id/version of the judge prompt.")
@@ -141,13 +155,16 @@ class ReviewDecision(Strict):
     reviewer: str = ""
     decided_at: str = ""
     note: str = ""
+    citations: list[CitationRef] = Field(default_factory=list, description="Sentences the reviewer cited as "
+                                         "supporting or refuting the claim.")
 
 
 class ClaimEntry(Strict):
     number: int = Field(description="Position in article order, from 1.")
     claim_id: str
     text: str = Field(description="The claim in the article's language.")
-    text_en: str
+    text_en: str = Field(description="The claim's English form; empty when none was made (a claim taken "
+                         "verbatim from an article in another language).")
     quote: str = Field(description="The article excerpt that states the claim.")
     article_sentence: str = Field("", description="The article sentence(s) containing the claim's span.")
     span: Span | None = None

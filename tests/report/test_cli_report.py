@@ -45,7 +45,7 @@ def test_csv_with_bom_and_rejected_verdicts_excluded(reviewed_run, tmp_path):
     assert data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
     rejected = [r for r in rows if r["review_state"] == "rejected"]
-    assert rejected and all(r["machine_status"] == "omitted" and not r["cited_sentence"] for r in rejected)
+    assert rejected and all(r["machine_status"] == "omitted" and not r["machine_citations"] for r in rejected)
 
 
 def test_errors_are_clear(reviewed_run, tmp_path):

@@ -80,15 +80,18 @@ def test_other_cells_are_unchanged(value):
 
 
 def test_csv_neutralises_formulas_and_keeps_text(hostile_report):
-    rows = list(csv.reader(io.StringIO(render(hostile_report, "csv").decode("utf-8"), newline="")))
+    rows = list(csv.reader(io.StringIO(render(hostile_report, "csv").decode("utf-8-sig"), newline="")))
     assert rows[0] == COLUMNS
     cells = [cell for row in rows[1:] for cell in row]
     assert not [cell for cell in cells if cell[:1] in ("=", "+", "-", "@", "\t", "\r")]
-    assert any(cell.startswith("'=HYPERLINK(") for cell in cells)
+    assert any(cell.startswith("'@SUM(") for cell in cells)  # a reviewer note starting with a formula
+    assert any('=HYPERLINK("http' in cell for cell in cells)  # inside a joined cell: text, not a formula
     assert any(XSS in cell for cell in cells)  # CSV holds text as text; nothing to render
     assert all(len(row) == len(COLUMNS) for row in rows)
 
 
-def test_csv_bom_option(seed_report):
+def test_csv_starts_with_a_bom_unless_asked_not_to(seed_report):
+    """Excel reads a CSV without a byte-order mark in the local code page and garbles French accents."""
+    assert render(seed_report, "csv").startswith(b"\xef\xbb\xbfclaim_number,")
     assert render(seed_report, "csv", bom=True).startswith(b"\xef\xbb\xbfclaim_number,")
-    assert render(seed_report, "csv").startswith(b"claim_number,")
+    assert render(seed_report, "csv", bom=False).startswith(b"claim_number,")

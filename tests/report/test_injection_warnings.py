@@ -39,7 +39,7 @@ def test_json_and_csv_keep_the_flag_for_machines_and_spreadsheets(hostile_report
     document = json.loads(render(hostile_report, "json"))
     assert document["header"]["injection_flagged"] == 1
     assert document["claims"][0]["machine"]["evidence_flags"][0]["reason"] == "tells the model to ignore its instructions"
-    rows = list(csv.DictReader(io.StringIO(render(hostile_report, "csv").decode())))
+    rows = list(csv.DictReader(io.StringIO(render(hostile_report, "csv").decode("utf-8-sig"))))
     assert COLUMNS[-1] == "evidence_warnings"
     warned = {row["claim_number"] for row in rows if row["evidence_warnings"]}
     assert warned == {"1"} and WARNING in rows[0]["evidence_warnings"]
