@@ -16,6 +16,7 @@ from verify.claim_edits import EffectiveClaim, effective_claims
 from verify.config import Settings
 from verify.errors import StoreError
 from verify.models import Article, Claim, Run, Verdict
+from verify.model_signals import verdict_shown_confidence
 from verify.review import Decision, decisions
 from verify.store import Store
 from verify.vocabulary import run_is_demo_grade
@@ -151,7 +152,7 @@ def rows(view: RunView, decided: dict[str, Decision]) -> list[Row]:
         machine = machine_label(verdict)
         edit = view.edits.get(claim.id)
         survivor = view.edits.get(edit.merged_into) if edit and edit.merged_into else None
-        out.append(Row(claim.id, claim.index + 1, machine, verdict.confidence if verdict else None,
+        out.append(Row(claim.id, claim.index + 1, machine, verdict_shown_confidence(verdict),  # None: no real one
                        decision.state if decision else "unreviewed", current_label(machine, decision),
                        edit.status if edit else "active", survivor.claim.index + 1 if survivor else None))
     return out

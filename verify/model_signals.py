@@ -117,3 +117,10 @@ def rationale_flag(verdict, claim) -> str:
 def verdict_confidence(verdict) -> str:
     """confidence_text for a stored verdict (the dashboard's claim card)."""
     return confidence_text(verdict.model, f"{verdict.prompt.id}/{verdict.prompt.version}", verdict.confidence)
+
+
+def verdict_shown_confidence(verdict) -> float | None:
+    """shown_confidence for a stored verdict (None for a verdict-less claim): the dashboard's list and filter."""
+    if verdict is None:
+        return None
+    return shown_confidence(verdict.model, f"{verdict.prompt.id}/{verdict.prompt.version}", verdict.confidence)
