@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import render, state
+from ui import keys, render, state
 from ui.article_view import FOCUS_KEY
 from ui.render import md
 from ui.state import Row, RunView
@@ -24,6 +24,7 @@ from verify.review import Decision, ReviewConflict, decide
 from verify.vocabulary import state_words
 
 ACTIONS = {"Approve": "approve", "Reject": "reject", "Needs more evidence": "needs_evidence"}
+ACTION_KEYS = {"Approve": "key A", "Reject": "key X", "Needs more evidence": "key E"}
 LABELS = [label.value for label in Label]
 REVIEWER_KEY = "reviewer"
 UNDO_KEY = "confirm_undo_of"  # the claim and decision an undo is waiting to be confirmed for
@@ -48,14 +49,29 @@ def acknowledge(claim_id: str, event_id: int | None) -> None:
 
 
 def form_values(claim_id: str) -> dict:
-    action = ACTIONS[st.session_state.get(f"act_{claim_id}", "Approve")]
+    choice = st.session_state.get(f"act_{claim_id}")
+    action = ACTIONS.get(choice) if choice else None
     label = st.session_state.get(f"label_{claim_id}") if action == "reject" else None
     return {"action": action, "label": label, "note": st.session_state.get(f"note_{claim_id}", "")}
 
 
+def ready(values: dict) -> bool:
+    """Nothing is preselected: a decision is chosen, and a rejection names the corrected label."""
+    return values["action"] is not None and (values["action"] != "reject" or bool(values["label"]))
+
+
 def submit(run_id: str, claim_id: str, expected: int | None, order: list[str], force: bool = False,
            pending: dict | None = None) -> None:
+    # A click or key press from a form still on screen while the page moves on (a double Ctrl+Enter,
+    # a stale element during a rerun) names a claim that is no longer the open one: write nothing.
+    if claim_id != st.session_state.get(FOCUS_KEY):
+        st.session_state["flash"] = ("error", "That form was for a claim that is no longer open: nothing was "
+                                              "recorded. Decide the claim on screen.")
+        return
     params = pending or form_values(claim_id)
+    if not ready(params):  # Submit is disabled until then; a forged or raced click records nothing
+        st.session_state["flash"] = ("error", "Choose a decision (and the corrected label when rejecting) first.")
+        return
     view, _, _ = state.load_run(run_id)
     try:
         event = decide(state.writer(), run_id=run_id, claim_id=claim_id, reviewer=reviewer(), action=params["action"],
@@ -72,7 +88,8 @@ def submit(run_id: str, claim_id: str, expected: int | None, order: list[str], f
     acknowledge(claim_id, event.id)
     after = render.label_text(event.label_after) if event.label_after else "no label"
     action = event.action.replace("_", " ")
-    st.session_state["flash"] = ("success", f"Recorded: {action} ({after}) by {event.reviewer}.")
+    number = next((c.index + 1 for c in view.claims if c.id == claim_id), "?")
+    st.session_state["flash"] = ("success", f"Recorded: {action} ({after}) on claim #{number} by {event.reviewer}.")
     if event.action != "undo":  # an undo keeps the reviewer on the claim they are correcting
         advance(run_id, claim_id, order)
 
@@ -148,17 +165,25 @@ def render_form(view: RunView, row: Row, decision: Decision, order: list[str]) -
     if pending_undo and pending_undo["claim_id"] == cid:
         render_undo_confirm(view.run.id, row, pending_undo["decision"], expected, order)
         return
+    render_current(row, decision)
+    # Nothing preselected (index=None): an unread claim cannot be approved by a stray Submit or Ctrl+Enter.
     # Approving a failed verdict would approve nothing: the reviewer must set a label or ask for evidence.
     actions = [a for a in ACTIONS if row.machine in LABELS or a != "Approve"]
-    choice = st.radio("Decision", actions, horizontal=True, key=f"act_{cid}")
+    choice = st.radio("Decision", actions, horizontal=True, key=f"act_{cid}", index=None,
+                      captions=[ACTION_KEYS[a] for a in actions])
     if choice == "Reject":
+        # Each label is numbered by its fixed place (1 Supported, 2 Refuted, 3 Not enough info), so keys
+        # 1/2/3 always mean the same label; the machine's own label is left out (rejecting to it says nothing).
         options = [label for label in LABELS if label != row.machine]
-        st.selectbox("Corrected label", options, key=f"label_{cid}", format_func=render.label_text)
+        st.radio("Corrected label", options, key=f"label_{cid}", index=None, horizontal=True,
+                 format_func=lambda label: f"{render.label_text(label)} ({LABELS.index(label) + 1})")
     st.text_input("Note (optional)", key=f"note_{cid}", placeholder="why, or what evidence is missing")
     render_deciding(view, row)
     left, right = st.columns([3, 2])
-    left.button("Submit decision", type="primary", key=f"submit_{cid}", disabled=not name, on_click=submit,
-                args=(view.run.id, cid, expected, order), width="stretch", shortcut="Ctrl+Enter")
+    left.button("Submit decision", type="primary", key=f"submit_{cid}", disabled=not (name and ready(form_values(cid))),
+                on_click=submit, args=(view.run.id, cid, expected, order), width="stretch",
+                help="Ctrl+Enter. Enabled once a decision (and, to reject, the corrected label) is chosen.")
+    keys.render(cid, row.number)
     if decision.state == "unreviewed":
         return
     if decided_by_me(decision):
@@ -167,6 +192,17 @@ def render_form(view: RunView, row: Row, decision: Decision, order: list[str]) -
     else:  # someone else's decision is undone only after a confirm step that names them
         right.button("Undo last decision", key=f"undo_{cid}", disabled=not name, on_click=ask_undo,
                      args=(cid, undo_summary(decision)), width="stretch")
+
+
+def render_current(row: Row, decision: Decision) -> None:
+    """The claim's number and where it stands now, at the top of the form: deciding again is a change."""
+    if decision.state == "unreviewed":
+        now = "not reviewed yet"
+    else:
+        label = f", {render.label_text(decision.label)}" if decision.label else ""
+        who = f" by {decision.reviewer}" if decision.reviewer else ""
+        now = f"{state_words(decision.state)}{label}{who}"
+    st.markdown(f"**Decision for claim #{row.number}** · now: {md(now)}")
 
 
 def render_deciding(view: RunView, row: Row) -> None:

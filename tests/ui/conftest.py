@@ -40,10 +40,9 @@ def focus(at: AppTest) -> str:
 def decide(at: AppTest, action: str = "Approve", label: str | None = None, note: str = "") -> AppTest:
     """Fill the decision form of the focused claim and submit it."""
     cid = focus(at)
-    if action != "Approve":
-        checked(at.radio(key=f"act_{cid}").set_value(action).run())
+    checked(at.radio(key=f"act_{cid}").set_value(action).run())  # nothing is preselected
     if label:
-        at.selectbox(key=f"label_{cid}").set_value(label)
+        checked(at.radio(key=f"label_{cid}").set_value(label).run())  # Submit waits for the label
     if note:
         at.text_input(key=f"note_{cid}").input(note)
     return checked(at.button(key=f"submit_{cid}").click().run())

@@ -100,16 +100,18 @@ def test_review_in_a_real_browser(server):
         reviewer.fill("Browser Alice")
         reviewer.press("Enter")
         submit = page.get_by_role("button", name="Submit decision")
+        expect(submit).to_be_disabled()  # nothing is preselected
+        page.get_by_role("radiogroup", name="Decision").get_by_text("Approve", exact=True).click()
         expect(submit).to_be_enabled()
         settle(page)
-        submit.click()  # "Approve" is the default choice
+        submit.click()
         expect(page.get_by_text("Recorded: approve")).to_be_visible()
         expect(page.get_by_text("Claim #2", exact=True)).to_be_visible()  # next unreviewed claim opened
         settle(page)
         page.get_by_role("radiogroup", name="Decision").get_by_text("Reject", exact=True).click()
         settle(page)
-        page.get_by_label("Corrected label").click()  # the machine said REFUTED: offers the two others
-        page.get_by_role("option", name="SUPPORTED").click()
+        # the machine said REFUTED: the two other labels are offered
+        page.get_by_role("radiogroup", name="Corrected label").get_by_text("SUPPORTED", exact=False).click()
         page.get_by_role("textbox", name="Note (optional)").fill("Kyiv denied it")
         page.get_by_role("textbox", name="Note (optional)").press("Tab")  # commit the text before submitting
         settle(page)
@@ -158,7 +160,7 @@ def open_as(browser, url: str, run_id: str, name: str):
     reviewer = page.get_by_role("textbox", name="Reviewer")
     reviewer.fill(name)
     reviewer.press("Enter")
-    expect(page.get_by_role("button", name="Submit decision")).to_be_enabled()
+    expect(page.get_by_role("button", name="Submit decision")).to_be_visible()
     settle(page)
     return page
 
@@ -180,13 +182,15 @@ def test_a_decision_never_lands_on_a_claim_the_reviewer_did_not_open(server):
         for page in (alice, bob):
             expect(page.get_by_text("Claim #2", exact=True)).to_be_visible()
 
+        alice.get_by_role("radiogroup", name="Decision").get_by_text("Approve", exact=True).click()
+        settle(alice)
         alice.get_by_role("button", name="Submit decision").click()  # A approves claim #2
         expect(alice.get_by_text("Recorded: approve")).to_be_visible()
 
         bob.get_by_role("radiogroup", name="Decision").get_by_text("Reject", exact=True).click()
         settle(bob)
-        bob.get_by_label("Corrected label").click()  # machine said REFUTED: SUPPORTED is offered
-        bob.get_by_role("option", name="SUPPORTED").click()
+        # machine said REFUTED: SUPPORTED is offered
+        bob.get_by_role("radiogroup", name="Corrected label").get_by_text("SUPPORTED", exact=False).click()
         settle(bob)
         note = bob.get_by_role("textbox", name="Note (optional)")
         note.fill("Kyiv denied it")

@@ -79,7 +79,7 @@ def test_another_reviewers_decision_does_not_move_the_open_claim(seeded_run):
     checked(at.selectbox(key="claim_select").set_value(second).run())
     bob_decides(seeded_run, second)
     checked(at.radio(key=f"act_{second}").set_value("Reject").run())
-    at.selectbox(key=f"label_{second}").set_value("SUPPORTED")
+    checked(at.radio(key=f"label_{second}").set_value("SUPPORTED").run())
     at.text_input(key=f"note_{second}").input("Kyiv denied it")
     checked(at.run())
     assert focus(at) == second

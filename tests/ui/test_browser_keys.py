@@ -1,0 +1,103 @@
+"""Keyboard-only review in a real headless Chromium (issue 11, "Safe, fast deciding"): three claims
+decided with keys alone (approve, reject with a corrected label, needs more evidence), checked in the
+store; Ctrl+Enter with nothing chosen records nothing; the article is not redrawn by a decision (the
+review pane is a fragment)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.ui.test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, server, settle  # noqa: F401 (fixture)
+from verify.review import decisions, events_for
+
+pytestmark = pytest.mark.browser
+
+
+def open_claim(page, number: int) -> None:
+    from playwright.sync_api import expect
+
+    expect(page.get_by_text(f"Decision for claim #{number}", exact=False)).to_be_visible()
+    settle(page)
+
+
+def submit_by_keys(page, store, run_id: str) -> None:
+    """Ctrl+Enter acts only on a Submit button that is on screen: a first press on a form below the
+    fold scrolls it into view and records nothing; the next press submits."""
+    from playwright.sync_api import expect
+
+    submit = page.get_by_role("button", name="Submit decision")
+    if not submit.evaluate("b => { const r = b.getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight; }"):
+        before = len(events_for(store, run_id=run_id))
+        page.keyboard.press("Control+Enter")
+        expect(submit).to_be_in_viewport()
+        settle(page)
+        assert len(events_for(store, run_id=run_id)) == before
+    page.keyboard.press("Control+Enter")
+
+
+def test_keyboard_only_review_of_three_claims(server):
+    from playwright.sync_api import expect, sync_playwright
+
+    url, seeded = server
+    store, run_id = seeded.store, seeded.run.id
+    ids = [c.id for c in seeded.claims[:3]]
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1440, "height": 900})
+        page.set_default_timeout(30_000)
+        page.goto(f"{url}/?run={run_id}")
+        open_claim(page, 1)
+        reviewer = page.get_by_role("textbox", name="Reviewer")
+        reviewer.fill("Keys Kim")
+        reviewer.press("Enter")
+        settle(page)
+        page.locator(".vf-article").evaluate("el => { el.dataset.probe = 'kept'; }")
+        page.evaluate("document.activeElement && document.activeElement.blur()")  # nothing focused
+        page.keyboard.press("Control+Enter")  # nothing chosen yet: must record nothing
+        settle(page)
+        assert events_for(store, run_id=run_id) == []
+        submit = page.get_by_role("button", name="Submit decision")
+        expect(submit).to_be_disabled()
+
+        page.keyboard.press("?")  # the help overlay lists the keys
+        expect(page.get_by_role("dialog", name="Keyboard shortcuts")).to_contain_text("Needs more evidence")
+        page.screenshot(path=str(ARTIFACTS / "keys-help.png"))
+        page.keyboard.press("Escape")
+        expect(page.get_by_role("dialog", name="Keyboard shortcuts")).to_have_count(0)
+
+        page.keyboard.press("a")  # claim #1: approve
+        settle(page)
+        expect(submit).to_be_enabled()
+        submit_by_keys(page, store, run_id)
+        expect(page.get_by_text("Recorded: approve")).to_be_visible()
+        open_claim(page, 2)
+        expect(page.get_by_text("Recorded: approve")).to_be_in_viewport()
+
+        page.keyboard.press("2")  # claim #2 (machine said REFUTED): 2 = Refuted is not offered
+        page.keyboard.press("1")  # reject, corrected label Supported
+        settle(page)
+        note = page.get_by_role("textbox", name="Note (optional)")
+        note.focus()
+        page.keyboard.type("Kyiv denied it")  # typing a, e, x in the note must not act
+        page.keyboard.press("Control+Enter")  # submits from the note field, note included
+        expect(page.get_by_text("Recorded: reject")).to_be_visible()
+        open_claim(page, 3)
+
+        page.keyboard.press("e")  # claim #3: needs more evidence
+        settle(page)
+        submit_by_keys(page, store, run_id)
+        expect(page.get_by_text("Recorded: needs evidence")).to_be_visible()
+        settle(page)
+        page.screenshot(path=str(ARTIFACTS / "keys-after-three.png"))
+        probe = page.locator(".vf-article").evaluate("el => el.dataset.probe || ''")
+        browser.close()
+
+    decided = decisions(store, run_id)
+    assert (decided[ids[0]].state, decided[ids[0]].reviewer) == ("approved", "Keys Kim")
+    assert (decided[ids[1]].state, decided[ids[1]].label, decided[ids[1]].note) == ("rejected", "SUPPORTED",
+                                                                                    "Kyiv denied it")
+    assert decided[ids[2]].state == "needs_evidence"
+    assert [(e.claim_id, e.action) for e in events_for(store, run_id=run_id)] == [
+        (ids[0], "approve"), (ids[1], "reject"), (ids[2], "needs_evidence")]
+    assert probe == "kept"  # the article was not redrawn: three decisions reran the review pane only
