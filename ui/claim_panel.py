@@ -11,6 +11,8 @@ from ui.state import Row, RunView
 from verify.models import Citation, Evidence, Verdict
 from verify.review import Decision
 from verify.vocabulary import DEMO_GRADE_WARNING, state_words
+from verify.model_signals import rationale_flag, verdict_confidence
+from verify.report_common import citation_numbers
 
 
 def render_claim(view: RunView, row: Row, decision: Decision) -> None:
@@ -37,6 +39,8 @@ def render_claim(view: RunView, row: Row, decision: Decision) -> None:
         render_failure(verdict)
     else:
         render_verdict(verdict)
+        if flag := rationale_flag(verdict, claim):  # a rationale that repeats the claim or prompt explains nothing
+            st.warning(flag, icon="⚠️")
     render_injection(verdict)
     evidence = state.load_evidence(state.db_path(), claim.id, view.version)
     render_citations(verdict, evidence)
@@ -51,7 +55,7 @@ def render_failure(verdict: Verdict) -> None:
 
 
 def render_verdict(verdict: Verdict) -> None:
-    confidence = f"{verdict.confidence:.2f}" if verdict.confidence is not None else "n/a"
+    confidence = verdict_confidence(verdict)  # '—' when the model gives no real confidence
     st.markdown(f"**Machine verdict:** {md(render.label_text(verdict.label.value))} · confidence {confidence} · "
                 f"model {md(verdict.model)} · prompt {md(verdict.prompt.id)}/{md(verdict.prompt.version)}")
     if verdict.rationale:
@@ -76,7 +80,7 @@ def render_citations(verdict: Verdict, evidence: list[Evidence]) -> None:
     st.markdown(f"**Citations ({len(verdict.citations)})**")
     chunks = {ev.chunk.id: ev for ev in evidence}
     groups: dict[str, list[tuple[int, Citation]]] = {}
-    for number, citation in enumerate(verdict.citations, start=1):
+    for number, citation in zip(citation_numbers(verdict), verdict.citations):  # the reports' numbers
         groups.setdefault(citation.chunk_id, []).append((number, citation))
     for chunk_id, cited in groups.items():
         st.html(cited_passage(chunks.get(chunk_id), cited, verdict.label.value if verdict.label else "PENDING"))
@@ -114,7 +118,7 @@ def render_other_passages(verdict: Verdict, evidence: list[Evidence]) -> None:
         for ev in others:
             meta = ev.chunk.source
             header = render.source_line(meta.title, meta.publisher, meta.published, meta.url or meta.path)
-            scores = f"<div class='vf-src'>rank {ev.rank} · fused score {ev.fused_score:.3f}</div>"
+            scores = f"<div class='vf-src'>retrieval rank {ev.rank}</div>"  # raw scores mean nothing to a reader
             st.html(render.passage_html(ev.chunk.text, [], header + scores))
 
 
