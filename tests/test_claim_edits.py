@@ -97,3 +97,17 @@ def test_rejudging_one_claim_appends_the_new_verdict_and_keeps_the_old(seeded_ru
 def test_a_change_needs_a_name(seeded_run):
     with pytest.raises(VerifyError, match="a name is required"):
         claim_edits.set_check_worthy(seeded_run.store, seeded_run.run.id, seeded_run.claims[0].id, " ", worthy=False)
+
+
+def test_reports_use_the_edited_wording_and_leave_out_merged_and_not_check_worthy_claims(seeded_run):
+    from verify.report import build_report
+
+    store, run_id = seeded_run.store, seeded_run.run.id
+    one, two, three, four = (c.id for c in seeded_run.claims)
+    claim_edits.edit_wording(store, run_id, one, "Alice", "Witkoff a vu Poutine à Moscou.")
+    claim_edits.merge(store, run_id, one, two, "Alice")
+    claim_edits.set_check_worthy(store, run_id, three, "Alice", worthy=False)
+    report = build_report(store, run_id)
+    assert [(c.claim_id, c.text) for c in report.claims] == [(one, "Witkoff a vu Poutine à Moscou."),
+                                                             (four, seeded_run.claims[3].text)]
+    assert report.header.claims_total == 2

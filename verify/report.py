@@ -23,6 +23,7 @@ from .report_model import (ClaimEntry, CitationRef, Completeness, Header, Machin
                            PromptVersion, Report, ReportOptions, ReviewDecision, ReviewTotals, SourceEntry)
 from .model_signals import confidence_kind, rationale_echo, shown_confidence
 from .report_common import citation_numbers
+from .claim_edits import effective_claims
 from .review import Decision, decisions
 from .store import Store
 from .text import split_sentences
@@ -137,7 +138,9 @@ def build_report(store: Store, run_id: str, options: ReportOptions | None = None
     options = options or ReportOptions()
     run = store.get_run(run_id)
     article = store.get_article(run.article_id)
-    claims = store.get_claims(run_id)
+    # Claims as people left them (verify/claim_edits.py): current wording, claims added by hand; merged
+    # and not check-worthy claims are out of the report and its counts.
+    claims = [item.claim for item in effective_claims(store, run_id).values() if item.counted]
     verdicts = store.get_verdicts(run_id)
     decided = decisions(store, run_id)
     library = SourceLibrary.load(store, run_id)
