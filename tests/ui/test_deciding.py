@@ -1,0 +1,60 @@
+"""Safe deciding (issue 11): nothing preselected, Submit enabled only once the decision is complete,
+the claim's number and current state on the form, a decision for a claim that is no longer open
+refused, and the key handler bound to the open claim's own widgets (no claim text in the script)."""
+
+from __future__ import annotations
+
+from tests.ui.conftest import checked, decide, focus, open_app, visible
+from ui.keys import widget_class
+from verify.review import events_for
+
+
+def submit_button(at, cid: str):
+    return at.button(key=f"submit_{cid}")
+
+
+def test_nothing_is_preselected_and_submit_waits_for_a_complete_decision(seeded_run):
+    at = open_app(seeded_run.run.id)
+    cid = focus(at)
+    assert at.radio(key=f"act_{cid}").value is None
+    assert submit_button(at, cid).disabled
+    checked(at.radio(key=f"act_{cid}").set_value("Reject").run())
+    assert at.radio(key=f"label_{cid}").value is None
+    assert submit_button(at, cid).disabled  # rejecting needs the corrected label
+    checked(at.radio(key=f"label_{cid}").set_value("REFUTED").run())
+    assert not submit_button(at, cid).disabled
+    checked(at.radio(key=f"act_{cid}").set_value("Needs more evidence").run())
+    assert not submit_button(at, cid).disabled
+    assert events_for(seeded_run.store, run_id=seeded_run.run.id) == []
+
+
+def test_the_form_names_the_claim_and_its_current_state(seeded_run):
+    at = open_app(seeded_run.run.id)
+    first = focus(at)
+    assert "Decision for claim #1** · now: not reviewed yet" in visible(at)
+    decide(at, "Reject", label="REFUTED")
+    checked(at.selectbox(key="claim_select").set_value(first).run())
+    assert "Decision for claim #1** · now: rejected (label corrected), ✗ REFUTED by Alice" in visible(at)
+
+
+def test_a_submit_for_a_claim_that_is_no_longer_open_records_nothing(seeded_run):
+    """A stale click (a double Ctrl+Enter, a button still on screen while the page moves on) carries
+    the claim its form was drawn for; when that is not the open claim, nothing is written."""
+    at = open_app(seeded_run.run.id)
+    first = focus(at)
+    checked(at.radio(key=f"act_{first}").set_value("Approve").run())
+    second = at.selectbox(key="claim_select").options[1]
+    at.session_state["focus_claim"] = at.session_state["claim_select"] = second  # the page moved on
+    checked(submit_button(at, first).click().run())
+    assert events_for(seeded_run.store, run_id=seeded_run.run.id) == []
+    assert "no longer open: nothing was recorded" in visible(at)
+
+
+def test_the_key_handler_targets_the_open_claims_widgets_only(seeded_run):
+    at = open_app(seeded_run.run.id)
+    cid = focus(at)
+    script = next(h.value for h in at.get("html") if "vf-keys" in h.value)
+    assert widget_class(f"submit_{cid}") in script and widget_class(f"act_{cid}") in script
+    claim = seeded_run.store.get_claims(seeded_run.run.id)[0]
+    assert claim.text not in script and claim.quote not in script  # static code and class names only
+    assert "J/K next/previous" in visible(at)
