@@ -1,18 +1,18 @@
-"""Claim panel: the claim, the machine verdict with its citations shown inside their passages, the
-other retrieved passages, warnings, and the claim's review history."""
+"""Claim panel: the claim, the machine verdict, warnings, then the evidence-first card (ui/evidence_card.py:
+each evidence sentence with its own stance, differences and source; every retrieved passage; reviewer
+citations; the whole source; adding a source and re-judging), and the claim's review history."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from ui import render, state
+from ui import evidence_card, render, state
 from ui.render import md
 from ui.state import Row, RunView
-from verify.models import Citation, Evidence, Verdict
+from verify.models import Verdict
 from verify.review import Decision
-from verify.vocabulary import DEMO_GRADE_WARNING, state_words
+from verify.vocabulary import state_words
 from verify.model_signals import rationale_flag, verdict_confidence
-from verify.report_common import citation_numbers
 
 
 def render_claim(view: RunView, row: Row, decision: Decision) -> None:
@@ -30,21 +30,20 @@ def render_claim(view: RunView, row: Row, decision: Decision) -> None:
         st.caption("Taken verbatim from the article (no English form).")
     if claim.flagged:
         st.warning("The quote of this claim was not found in the article text (unlocated span): check it by hand.")
-    if view.demo_grade:
-        st.warning(f"Demo-grade model: {DEMO_GRADE_WARNING}", icon="⚠️")
+    # The demo-grade warning is said once, at the top of the run page (issue 11: it showed twice).
     if verdict is None:
         st.info("This claim has no verdict yet (the run may still be going, or was interrupted).")
-        return
-    if verdict.status == "error":
+    elif verdict.status == "error":
         render_failure(verdict)
     else:
         render_verdict(verdict)
         if flag := rationale_flag(verdict, claim):  # a rationale that repeats the claim or prompt explains nothing
             st.warning(flag, icon="⚠️")
-    render_injection(verdict)
+    if verdict is not None:
+        render_injection(verdict)
     evidence = state.load_evidence(state.db_path(), claim.id, view.version)
-    render_citations(verdict, evidence)
-    render_other_passages(verdict, evidence)
+    evidence_card.render_flash()
+    evidence_card.render_card(view.run.id, claim, verdict, evidence)
 
 
 def render_failure(verdict: Verdict) -> None:
@@ -71,55 +70,6 @@ def render_injection(verdict: Verdict) -> None:
     notice = st.error if verdict.suspicious_citations else st.warning
     notice(f"**Possible prompt injection:** a source shown to the model gives it orders; check this verdict "
            f"against the sources by hand.\n\n{lines}", icon="⚠️")
-
-
-def render_citations(verdict: Verdict, evidence: list[Evidence]) -> None:
-    if not verdict.citations:
-        st.caption("No citation." if verdict.status == "ok" else "")
-        return
-    st.markdown(f"**Citations ({len(verdict.citations)})**")
-    chunks = {ev.chunk.id: ev for ev in evidence}
-    groups: dict[str, list[tuple[int, Citation]]] = {}
-    for number, citation in zip(citation_numbers(verdict), verdict.citations):  # the reports' numbers
-        groups.setdefault(citation.chunk_id, []).append((number, citation))
-    for chunk_id, cited in groups.items():
-        st.html(cited_passage(chunks.get(chunk_id), cited, verdict.label.value if verdict.label else "PENDING"))
-
-
-def cited_passage(ev: Evidence | None, cited: list[tuple[int, Citation]], label: str) -> str:
-    """The passage with each cited sentence highlighted and numbered; a citation whose passage is not
-    among the stored evidence (should not happen: such citations are rejected) shows alone."""
-    if ev is None:
-        body = "".join(f"<p>[{n}] {render.esc(c.text)} <i>(passage not in the stored evidence)</i></p>"
-                       for n, c in cited)
-        return f"<div class='vf-passage'>{body}</div>"
-    chunk = ev.chunk
-    marks, missing = [], []
-    for number, citation in cited:
-        where = render.locate(chunk.text, chunk.start, citation.start, citation.end, citation.text)
-        if where is None:
-            missing.append((number, citation))
-        else:
-            marks.append(render.Mark(where[0], where[1], label, prefix=f"[{number}]", title="cited sentence"))
-    meta = chunk.source
-    html = render.passage_html(chunk.text, marks, render.source_line(meta.title, meta.publisher, meta.published,
-                                                                      meta.url or meta.path))
-    for number, citation in missing:
-        html += f"<div class='vf-passage'>[{number}] {render.esc(citation.text)}</div>"
-    return html
-
-
-def render_other_passages(verdict: Verdict, evidence: list[Evidence]) -> None:
-    cited = {c.chunk_id for c in verdict.citations}
-    others = [ev for ev in evidence if ev.chunk.id not in cited]
-    if not others:
-        return
-    with st.expander(f"Other retrieved passages ({len(others)})", expanded=False):
-        for ev in others:
-            meta = ev.chunk.source
-            header = render.source_line(meta.title, meta.publisher, meta.published, meta.url or meta.path)
-            scores = f"<div class='vf-src'>retrieval rank {ev.rank}</div>"  # raw scores mean nothing to a reader
-            st.html(render.passage_html(ev.chunk.text, [], header + scores))
 
 
 def history_rows(decision: Decision) -> list[dict]:

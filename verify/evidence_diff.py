@@ -215,18 +215,16 @@ def _differing(kind: Kind, ours: list[Found], theirs: list[Found], same, noun: s
 
 
 def _missing_names(claim: str, sentence: str) -> list[Difference]:
+    """One line for every name of the claim the sentence does not mention (a long list of lines for a
+    sentence about something else would bury the figures and dates)."""
     missing = [n for n in names(claim) if not _mentions(n.text, sentence)]
     if not missing:
         return []
-    others = [n for n in names(sentence) if not _mentions(n.text, claim)]
-    out = []
-    other_names = list(dict.fromkeys(o.text for o in others))
-    for name in dict((n.text, n) for n in missing).values():
-        said = f"; it names {', '.join(other_names[:4])}" if other_names else ""
-        # The sentence's other names are listed, not marked: a sentence names many people and places, and
-        # marking them all would bury the marks that matter (figures and dates).
-        out.append(Difference(kind="name", claim=name.text, sentence=", ".join(other_names),
-                              detail=f"the sentence does not mention {name.text}{said}",
-                              claim_spans=[(n.start, n.end) for n in missing if n.text == name.text],
-                              sentence_spans=[]))
-    return out
+    missing_names = list(dict.fromkeys(n.text for n in missing))
+    other_names = list(dict.fromkeys(o.text for o in names(sentence) if not _mentions(o.text, claim)))
+    said = f"; it names {', '.join(other_names[:4])}" if other_names else ""
+    # The sentence's other names are listed, not marked: a sentence names many people and places, and
+    # marking them all would bury the marks that matter (figures and dates).
+    return [Difference(kind="name", claim=", ".join(missing_names), sentence=", ".join(other_names),
+                       detail=f"the sentence does not mention {', '.join(missing_names)}{said}",
+                       claim_spans=[(n.start, n.end) for n in missing], sentence_spans=[])]

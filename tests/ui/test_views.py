@@ -41,10 +41,15 @@ def test_claim_panel_shows_claim_verdict_and_cited_sentence_in_its_passage(seede
     assert "Machine verdict:** ✓ SUPPORTED · confidence 0.80" in shown
     citation = verdict.citations[0]
     html = all_html(at)
-    assert f"[1] ✓ SUPPORTED</span>{citation.text}</mark>" in html.replace("&#x27;", "'")
+    # The cited sentence carries its own stance ("cited by the model": no per-sentence stance was judged),
+    # never the claim's verdict label (issue 11).
+    assert f"<b>[1]</b> <span class=\"vf-stance\"" in html
+    assert f"cited by the model</span>{citation.text}" in html.replace("&#x27;", "'")
+    assert f"[1] ✓ SUPPORTED</span>{citation.text}" not in html.replace("&#x27;", "'")
     evidence = seeded_run.store.get_evidence(claim.id)
     assert evidence[0].chunk.source.title in html.replace("&#x27;", "'")
-    assert at.expander[0].label.startswith("Other retrieved passages")
+    passages = [e for e in at.expander if e.label.startswith("Passage ")]
+    assert len(passages) == len(evidence) and passages[0].proto.expanded  # every passage, the cited one open
 
 
 def test_filters_by_verdict_review_state_and_confidence(seeded_run):
@@ -80,7 +85,8 @@ def test_demo_grade_model_is_flagged(seeded_run):
     store, run = seeded_run.store, seeded_run.run
     store.finish_run(run.id, "done", {**run.summary, "demo_grade_model": True})
     at = open_app(run.id)
-    assert any("demo-grade" in w.value for w in at.warning)
+    said = [w.value.replace("\\", "") for w in at.warning if "demo-grade" in w.value.replace("\\", "")]
+    assert len(said) == 1  # once, at the top of the run page (issue 11: it showed twice)
 
 
 def test_markup_in_article_claim_and_source_is_displayed_as_text():
