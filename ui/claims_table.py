@@ -19,6 +19,7 @@ REVIEW, TABLE, ACTIVITY = "Review", "All claims", "Activity"
 TABLE_KEY = "claims_table"
 SEEN_KEY = "claims_table_seen"  # the table selection already acted on (a kept selection must not reopen)
 ROW_PX, HEADER_PX, MAX_PX = 35, 38, 640
+CLICKS = ("single-row", "single-cell")  # a click on a row's box or on any of its cells opens it
 
 
 def apply_pending() -> None:
@@ -54,18 +55,26 @@ def table_rows(view: RunView, shown: list[Row], decided: dict[str, Decision]) ->
     return out
 
 
+def clicked_row(table_key: str, seen_key: str, count: int) -> int | None:
+    """The position of a newly clicked row of a table drawn with CLICKS, or None (nothing selected, or a
+    selection already acted on: Streamlit keeps a selection across reruns). A click on the row's box
+    selects the row, a click on any cell selects that cell: either names the row. Positions index the
+    data as given, whatever column the reviewer sorted the table by."""
+    state = st.session_state.get(table_key)
+    selection = state["selection"] if state else {}
+    picked = list(selection.get("rows") or []) or [cell[0] for cell in selection.get("cells") or []]
+    if not picked:
+        st.session_state.pop(seen_key, None)
+        return None
+    if st.session_state.get(seen_key) == picked or not 0 <= picked[0] < count:
+        return None
+    st.session_state[seen_key] = picked
+    return picked[0]
+
+
 def chosen_row(shown: list[Row]) -> str | None:
-    """The claim of a newly selected row, or None (no selection, or one already acted on). Row positions
-    index the data as given, whatever column the reviewer sorted the table by."""
-    selection = st.session_state.get(TABLE_KEY)
-    rows = list(selection["selection"]["rows"]) if selection else []
-    if not rows:
-        st.session_state.pop(SEEN_KEY, None)
-        return None
-    if st.session_state.get(SEEN_KEY) == rows or rows[0] >= len(shown):
-        return None
-    st.session_state[SEEN_KEY] = rows
-    return shown[rows[0]].claim_id
+    position = clicked_row(TABLE_KEY, SEEN_KEY, len(shown))
+    return None if position is None else shown[position].claim_id
 
 
 def open_selected(shown: list[Row]) -> None:
@@ -86,7 +95,7 @@ def render_table(view: RunView, rows: list[Row], shown: list[Row], decided: dict
     height = min(HEADER_PX + ROW_PX * len(shown), MAX_PX)
     st.dataframe(
         table_rows(view, shown, decided), hide_index=True, width="stretch", height=height, key=TABLE_KEY,
-        on_select=partial(open_selected, shown), selection_mode="single-row",
+        on_select=partial(open_selected, shown), selection_mode=CLICKS,
         column_config={  # widths that fit a 1440 px screen beside the sidebar without scrolling sideways
             "#": st.column_config.NumberColumn("#", width=45, format="%d"),
             "claim": st.column_config.TextColumn("claim", width=320, help="The claim; the row opens it."),

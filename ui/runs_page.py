@@ -10,6 +10,7 @@ from pathlib import Path
 import streamlit as st
 
 from ui import activity, state
+from ui.claims_table import CLICKS, clicked_row
 from verify.models import Article
 from verify.review import decisions
 
@@ -69,16 +70,8 @@ def open_run(run_id: str) -> None:
 
 
 def chosen_run(rows: list[dict]) -> str | None:
-    """The run of a newly selected row (positions index the rows as given, however the table is sorted)."""
-    selection = st.session_state.get(TABLE_KEY)
-    picked = list(selection["selection"]["rows"]) if selection else []
-    if not picked:
-        st.session_state.pop(SEEN_KEY, None)
-        return None
-    if st.session_state.get(SEEN_KEY) == picked or picked[0] >= len(rows):
-        return None
-    st.session_state[SEEN_KEY] = picked
-    return rows[picked[0]]["run"]
+    position = clicked_row(TABLE_KEY, SEEN_KEY, len(rows))
+    return None if position is None else rows[position]["run"]
 
 
 def open_selected(rows: list[dict]) -> None:
@@ -116,7 +109,7 @@ def render() -> None:
         return
     st.caption("Click a run to open it. Finished runs come first. " + activity.zone_note())
     st.dataframe(rows, hide_index=True, width="stretch", key=TABLE_KEY, column_config=COLUMNS,
-                 on_select=lambda: open_selected(rows), selection_mode="single-row",
+                 on_select=lambda: open_selected(rows), selection_mode=CLICKS,
                  height=min(38 + 35 * len(rows), 560))
     run_id = chosen_run(rows)  # a selection made without a click (kept, or set by a test) opens here
     if run_id:

@@ -46,6 +46,13 @@ def test_a_clicked_row_opens_its_run(seeded_run):
     assert at.query_params["run"] == seeded_run.run.id
 
 
+def test_a_clicked_cell_opens_its_run(seeded_run):
+    at = open_app()
+    at.session_state["runs_table"] = {"selection": {"rows": [], "columns": [], "cells": [(0, "article")]}}
+    checked(at.run())
+    assert focus(at) == seeded_run.claims[0].id
+
+
 def test_display_title_prefers_the_articles_own_title():
     text = "A long first sentence of a plain text article that goes on and on past any sensible headline."
     assert display_title(Article.from_text(text, title="Le Monde: budget", language="fr", source="x.txt")) \
