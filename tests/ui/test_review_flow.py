@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from tests.ui.conftest import all_html, visible, checked, decide, focus, open_app
 from verify.review import decide as write_decision
 from verify.review import decisions, events_for
@@ -73,11 +75,12 @@ def test_history_lists_every_event_of_the_claim(seeded_run):
     checked(at.button(key=f"undo_{first}").click().run())
     decide(at, "Reject", label="REFUTED", note="second look")
     checked(at.selectbox(key="claim_select").set_value(first).run())
-    table = at.dataframe[0].value  # the only table on a run page
-    assert list(table["action"]) == ["approve", "undo", "reject"]
-    assert list(table["reviewer"]) == ["Alice"] * 3
-    assert list(table["label after"]) == ["SUPPORTED", "SUPPORTED", "REFUTED"]
-    assert list(table["note"]) == ["first look", "", "second look"]
+    entries = [re.sub(r"\\([^\w\s])", r"\1", m.value) for m in at.markdown if " · **Alice** · " in m.value]
+    # newest first, each note in full under its event
+    assert [e.split(" · ", 2)[2].split("\n")[0] for e in entries] == [
+        "rejected ✓ SUPPORTED → ✗ REFUTED", entries[1].split(" · ", 2)[2], "approved ✓ SUPPORTED"]
+    assert entries[1].split(" · ", 2)[2].startswith("undo of Alice's approve (✓ SUPPORTED) at ")
+    assert entries[0].endswith("> second look") and entries[2].endswith("> first look")
     assert "History (3 events)" in visible(at)
 
 
