@@ -64,7 +64,7 @@ def render_add_claim(view: RunView) -> None:
     then the quote trimmed to the claim's words; its span is computed, never typed."""
     text = view.article.text
     spans = sentences(view.article.id, text, view.article.language)
-    with st.expander("➕ Add a claim from the article", expanded=bool(st.session_state.get("add_open"))):
+    with st.expander("Add a claim from the article", expanded=bool(st.session_state.get("add_open"))):
         if not spans:
             st.info("The article has no sentences to choose from.")
             return
@@ -105,7 +105,7 @@ def render_claim_edits(view: RunView, row: Row) -> None:
     if item is None:
         return
     render_status(view, row, item)
-    with st.expander(f"✏️ Edit claim #{row.number}: wording, check-worthiness, duplicates, re-judge"):
+    with st.expander(f"Edit claim #{row.number}: wording, check-worthiness, duplicates, re-judge"):
         if not reviewer():
             st.info("Enter your name under Reviewer to edit claims.")
         render_wording(view, row, item)
