@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import keys, render, state
+from ui import activity, keys, render, state
 from ui.article_view import FOCUS_KEY
 from ui.render import md
 from ui.state import Row, RunView
@@ -89,7 +89,11 @@ def submit(run_id: str, claim_id: str, expected: int | None, order: list[str], f
     after = render.label_text(event.label_after) if event.label_after else "no label"
     action = event.action.replace("_", " ")
     number = next((c.index + 1 for c in view.claims if c.id == claim_id), "?")
-    st.session_state["flash"] = ("success", f"Recorded: {action} ({after}) on claim #{number} by {event.reviewer}.")
+    if event.action == "undo":  # say which decision it undid: "undo of Alice's reject (✗ REFUTED) at 14:02 CET"
+        _, decided, _ = state.load_run(run_id)
+        action, after = activity.describe_undo(decided[claim_id].history, event), ""
+    st.session_state["flash"] = ("success", f"Recorded: {action}{f' ({after})' if after else ''} on claim "
+                                            f"#{number} by {event.reviewer}.")
     if event.action != "undo":  # an undo keeps the reviewer on the claim they are correcting
         advance(run_id, claim_id, order)
 

@@ -141,3 +141,14 @@ def test_claim_history_names_the_time_zone_and_what_an_undo_undid(seeded_run):
     assert f"undo of Alice's reject (✗ REFUTED) at {when} {zone}; now ✓ SUPPORTED" in shown
     assert f"Times in {zone} (the server's zone" in shown
     assert "> wrong city" in shown
+
+
+def test_undo_confirmation_says_what_it_undid(seeded_run):
+    first = seeded_run.claims[0].id
+    reject = record(seeded_run, 0, "reject", label="REFUTED", reviewer="Alice")
+    at = open_app(seeded_run.run.id)
+    checked(at.selectbox(key="claim_select").set_value(first).run())
+    checked(at.button(key=f"undo_{first}").click().run())
+    when = datetime.fromisoformat(reject.created_at).astimezone().strftime("%H:%M %Z")
+    assert (f"Recorded: undo of Alice's reject (✗ REFUTED) at {when}; now ✓ SUPPORTED on claim #1 by Alice."
+            in visible(at))
