@@ -75,7 +75,8 @@ code { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: .85e
 .num { font-weight: 700; font-size: 1.05rem; }
 .claim-text { font-size: 1.15rem; font-weight: 600; margin: .4rem 0; padding-left: .8rem;
   border-left: 4px solid var(--rule); }
-.decision { display: grid; grid-template-columns: 1fr 1fr; gap: 1rem; }
+.decision { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 1rem; }
+.decision .badge { white-space: normal; }  /* a long verdict line wraps inside its column */
 .error { color: var(--bad-ink); }
 .cites, .sources { padding-left: 0; list-style: none; margin: .3rem 0; }
 .cites li, .sources li { margin: .45rem 0; padding-left: 2.6rem; text-indent: -2.6rem; }
@@ -101,7 +102,13 @@ footer { margin-top: 2rem; font-size: .8rem; }
 .sref { font-size: .8rem; font-weight: 700; text-decoration: none; }
 .echo { margin: .2rem 0 0; font-size: .85rem; color: var(--bad-ink); }
 @media print {
-  body { max-width: none; padding: 0; font-size: 10pt; }
+  html { font-size: 11px; }  /* every size is in rem: the whole report prints smaller */
+  body { max-width: none; padding: 0; font-size: 1rem; line-height: 1.4; }
+  h1 { font-size: 1.5rem; }
+  .totals { margin: .5rem 0; }
+  .claim-text { font-size: 1.1rem; }
+  .decision { gap: .6rem; }
+  h3 { margin: .5rem 0 .2rem; }
   * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
   /* Several claims per page: a claim moves to the next page only when it does not fit whole. */
   .claim { break-inside: avoid; padding: .5rem .8rem; margin: 0 0 .6rem; }

@@ -6,6 +6,8 @@ Artifacts (screenshots, PDF) go to tests/artifacts/ for a person to look at; the
 from __future__ import annotations
 
 import io
+import re
+import subprocess
 
 import pytest
 
@@ -52,10 +54,9 @@ def test_seed_report_renders_offline_and_prints(browser, seed_report):
     pdf = page.pdf(format="A4", print_background=True)
     (ARTIFACTS / "report-seed.pdf").write_bytes(pdf)
     assert pdf.startswith(b"%PDF")
-    # The print stylesheet starts each claim and the bibliography on a new page.
     from pypdf import PdfReader
 
-    assert len(PdfReader(io.BytesIO(pdf)).pages) >= 1 + 4 + 1
+    assert len(PdfReader(io.BytesIO(pdf)).pages) <= 3  # claims share pages (printed one per page before)
     page.emulate_media(media="print")
     page.screenshot(path=str(ARTIFACTS / "report-seed-print.png"), full_page=True)
     assert seen["requests"] == [path.as_uri()]
@@ -73,3 +74,26 @@ def test_hostile_report_runs_no_script_and_fetches_nothing(browser, hostile_repo
     assert all(h.startswith(("https://", "http://", "#")) for h in hrefs), hrefs
     assert page.pdf(format="A4").startswith(b"%PDF")
     page.close()
+
+
+def test_printed_report_puts_several_claims_per_page_with_page_numbers_and_the_run(hostile_report, tmp_path):
+    """Chromium's own print path (`--print-to-pdf`, what File > Print does): 12 claims took 14 pages, one
+    claim per page and no page numbers; now claims share pages, and every page names the run and says
+    'Page i of n' (CSS @page margin boxes, which replace Chromium's date/URL header and footer)."""
+    from pypdf import PdfReader
+
+    html = tmp_path / "report.html"
+    html.write_bytes(render(hostile_report, "html"))
+    pdf = tmp_path / "report.pdf"
+    subprocess.run([CHROMIUM, "--headless", *ARGS, f"--print-to-pdf={pdf}", html.as_uri()], check=True,
+                   capture_output=True, timeout=120)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / "report-hostile-print.pdf").write_bytes(pdf.read_bytes())
+    pages = [page.extract_text() for page in PdfReader(pdf).pages]
+    assert len(hostile_report.claims) == 12 and len(pages) <= 8, len(pages)
+    for number, text in enumerate(pages, start=1):
+        assert f"Page {number} of {len(pages)}" in text
+        assert f"verify report · run {hostile_report.header.run_id} · Synthetic article" in text
+    heading = re.compile(r"Claim (\d+)(?!\d| in )")  # "Claim 7" headings, not "Claim 6 in the article" text
+    claims_per_page = [len(heading.findall(text)) for text in pages]
+    assert sum(claims_per_page) == 12 and max(claims_per_page) >= 3, claims_per_page
