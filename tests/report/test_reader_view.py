@@ -192,3 +192,28 @@ def test_a_rejected_claim_leads_with_the_reviewer_and_marks_the_machines_citatio
     row = list(csv.DictReader(io.StringIO(render(report, "csv").decode("utf-8-sig"))))[1]
     assert row["reviewer_citations"] == "[2] (refutes) “Kyiv's General Staff denied any encirclement.” (S9)"
     assert row["machine_citations"].startswith("[1] (rejected) “Ukraine's General Staff")
+
+
+def test_reviewer_citations_from_review_events_reach_every_format(reviewed_run):
+    """A sentence the reviewer cites (verify.review.cite, stored as a review event) is in the report with its
+    stance, numbered after the machine's citations, its source in the bibliography."""
+    from verify.review import cite
+
+    store, run_id = reviewed_run
+    rejected = store.get_claims(run_id)[1]
+    machine = store.get_verdicts(run_id)[rejected.id]
+    cited_chunks = {c.chunk_id for c in machine.citations}
+    passage = next(ev.chunk for ev in store.get_evidence(rejected.id) if ev.chunk.id not in cited_chunks)
+    sentence = passage.sentences[0]
+    cite(store, run_id=run_id, claim_id=rejected.id, reviewer="Bob Diallo", stance="refutes", chunk=passage,
+         sentence=sentence)
+    report = build_report(store, run_id)
+    entry = report.claims[1]
+    [ref] = entry.review.citations
+    assert (ref.citation_number, ref.stance, ref.text, ref.rejected) == (len(machine.citations) + 1, "refutes",
+                                                                         sentence.text, False)
+    assert ref.number in {s.number for s in report.bibliography}
+    assert all(c.rejected for c in entry.citations)
+    markdown = render(report, "md").decode()
+    assert f"- [{ref.citation_number}] *refutes* “{sentence.text}”" in markdown.replace("\\", "")
+    assert sentence.text.replace("'", "&#39;") in render(report, "html").decode()
