@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from tests.ui.conftest import checked, focus, open_app
 from verify.models import Article, Run, RunSettings, utcnow
-from ui.runs_page import display_title
 
 SETTINGS = RunSettings(model="fake-model", embedder="hash", top_k=5, collection="sources",
                        extract_prompt="extract_claims/v1", judge_prompt="judge_claim/v1", window_chars=4000,
@@ -54,6 +53,8 @@ def test_a_clicked_cell_opens_its_run(seeded_run):
 
 
 def test_display_title_prefers_the_articles_own_title():
+    from ui.runs_page import display_title
+
     text = "A long first sentence of a plain text article that goes on and on past any sensible headline."
     assert display_title(Article.from_text(text, title="Le Monde: budget", language="fr", source="x.txt")) \
         == "Le Monde: budget"
