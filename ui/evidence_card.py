@@ -200,13 +200,17 @@ def render_cite_controls(card: Card, chunk: Chunk, origin: str, key: str = "") -
     key = f"{card.key}_{key or chunk.id}"
     if not chunk.sentences:
         return
-    pick, supports, refutes = st.columns([5, 1, 1], vertical_alignment="bottom")
-    pick.selectbox("Sentence to cite", range(len(chunk.sentences)), key=f"citesel_{key}",
-                   format_func=lambda i: f"S{chunk.sentences[i].index + 1}: {_short(chunk.sentences[i].text)}")
+    # The selector gets the card's full width (a sentence must be readable); the buttons share a row below
+    # it, wide enough for their words at 1440 px and on a phone.
+    st.selectbox("Sentence to cite", range(len(chunk.sentences)), key=f"citesel_{key}",
+                 format_func=lambda i: f"S{chunk.sentences[i].index + 1}: {_short(chunk.sentences[i].text)}")
     # The callback reads the selection when the button is clicked, not when it was drawn: a choice made
     # just before the click counts even if no rerun came in between.
-    supports.button("Supports", key=f"cite_sup_{key}", on_click=_cite, args=(card, chunk, f"citesel_{key}", "supports", origin))
-    refutes.button("Refutes", key=f"cite_ref_{key}", on_click=_cite, args=(card, chunk, f"citesel_{key}", "refutes", origin))
+    supports, refutes = st.columns(2)
+    supports.button("Supports", key=f"cite_sup_{key}", on_click=_cite,
+                    args=(card, chunk, f"citesel_{key}", "supports", origin))
+    refutes.button("Refutes", key=f"cite_ref_{key}", on_click=_cite,
+                   args=(card, chunk, f"citesel_{key}", "refutes", origin))
 
 
 def render_whole_source(card: Card, source_id: str) -> None:
