@@ -98,9 +98,9 @@ def render_table(view: RunView, rows: list[Row], shown: list[Row], decided: dict
         on_select=partial(open_selected, shown), selection_mode=CLICKS,
         column_config={  # widths that fit a 1440 px screen beside the sidebar without scrolling sideways
             "#": st.column_config.NumberColumn("#", width=45, format="%d"),
-            "claim": st.column_config.TextColumn("claim", width=320, help="The claim; the row opens it."),
+            "claim": st.column_config.TextColumn("claim", width=305, help="The claim; the row opens it."),
             "state": st.column_config.TextColumn("review state", width=140),
-            "machine verdict": st.column_config.TextColumn("machine verdict", width=135),
+            "machine verdict": st.column_config.TextColumn("machine verdict", width=150),
             "confidence": st.column_config.NumberColumn("confidence", format="%.2f", width=80,
                                                         help="Blank: the model gave no confidence."),
             "reviewer": st.column_config.TextColumn("reviewer", width=80),
