@@ -67,6 +67,8 @@ def test_a_demo_grade_run_is_flagged_by_the_terminal_the_report_and_the_dashboar
     shown = runner.invoke(app, ["show", run_id])
     assert shown.exit_code == 0, shown.output
     assert "Demo-grade model" in shown.output
+    # The synthetic verdicts come from a chat model: the terminal labels their confidence as its own guess.
+    assert "estimate" in shown.output
     assert b"Demo-grade model" in render_report(store, run_id, "md")
     dashboard = open_app(run_id)
     assert any("Demo-grade model" in w.value for w in dashboard.warning)

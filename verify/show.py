@@ -11,6 +11,7 @@ from .models import Claim, Verdict
 from .store import Store
 from .terminal import line, plain
 from .vocabulary import DEMO_GRADE_WARNING, FAILED, LABEL_SYMBOL, PENDING, label_tag, run_is_demo_grade, terminal_style
+from .model_signals import verdict_confidence
 
 INJECTION_STYLE = "bold red"
 
@@ -100,7 +101,7 @@ def _label_cell(verdict: Verdict) -> Text:
     if verdict.status == "error":
         return Text(label_tag(FAILED), style=terminal_style(FAILED))
     label = verdict.label.value
-    cell = line((label_tag(label), terminal_style(label)), f"\nconf {verdict.confidence:.2f}")
+    cell = line((label_tag(label), terminal_style(label)), f"\nconf {verdict_confidence(verdict)}")
     if verdict.suspicious_citations:
         cell.append("\n⚠ injection?", style=INJECTION_STYLE)
     return cell
