@@ -88,6 +88,12 @@ def allow_private_urls() -> str:
     return (env("ALLOW_PRIVATE_URLS") or "").strip()
 
 
+def rating_scale_file() -> str:
+    """VERIFY_RATING_SCALE: the newsroom's ClaimReview rating scale file (verify/rating_scale.py checks it
+    where it is used: the ClaimReview export and the dashboard); empty: the built-in English scale."""
+    return (env("RATING_SCALE") or "").strip()
+
+
 def _env(*names: str) -> AliasChoices:
     """A field read from these variables (first set wins); the field name still works in code
     (populate_by_name), and no unprefixed variable such as DB_PATH is ever read."""
