@@ -17,12 +17,14 @@ from .errors import VerifyError
 from .models import Claim, Evidence, Span, Strict, Verdict
 from .store import Store
 
-ClaimAction = Literal["add", "edit", "not_check_worthy", "check_worthy", "merge", "unmerge", "rejudge"]
+# "publication": claimant, claim date, appearance URL, rating name (verify/publication.py); the claim itself is unchanged.
+ClaimAction = Literal["add", "edit", "not_check_worthy", "check_worthy", "merge", "unmerge", "rejudge", "publication"]
 Status = Literal["active", "not_check_worthy", "merged"]
 
 ACTION_WORDS = {"add": "added from the article", "edit": "wording edited", "not_check_worthy": "marked not check-worthy",
                 "check_worthy": "marked check-worthy again", "merge": "merged into another claim",
-                "unmerge": "merge undone", "rejudge": "re-judged"}
+                "unmerge": "merge undone", "rejudge": "re-judged",
+                "publication": "publication details set"}
 
 
 class ClaimEvent(Strict):
@@ -294,4 +296,7 @@ def describe(event: ClaimEvent, number_of: dict[str, int] | None = None) -> str:
         old = (before.get("label") or "failed") if before else "no verdict"
         new = after.get("label") or "failed"
         return f"re-judged by {after.get('model', '?')}: {old} → {new}"
+    if event.action == "publication":
+        changed = [f"{key.replace('_', ' ')} “{after.get(key, '')}”" for key in after if after.get(key) != before.get(key)]
+        return "publication details: " + ("; ".join(changed) or "unchanged")
     return ACTION_WORDS[event.action]
