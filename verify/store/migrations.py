@@ -98,4 +98,19 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX claim_events_run ON claim_events (run_id, id)
         """,
     ),
+    (
+        # Claim memory (issue 14): a claim of a run that resembles a claim already reviewed in another run
+        # (verify/memory.py). Derived data: `verify memory RUN` recomputes a run's rows.
+        "006_claim_memory",
+        """
+        CREATE TABLE claim_memory (
+            id INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT NOT NULL REFERENCES runs(id),
+            claim_id TEXT NOT NULL REFERENCES claims(id), source_run_id TEXT NOT NULL REFERENCES runs(id),
+            source_claim_id TEXT NOT NULL REFERENCES claims(id), score REAL NOT NULL, embedder TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX claim_memory_claim ON claim_memory (claim_id, score);
+        CREATE INDEX claim_memory_run ON claim_memory (run_id)
+        """,
+    ),
 ]
