@@ -30,7 +30,7 @@ from .text import split_sentences
 from .vocabulary import DEMO_GRADE_WARNING, run_is_demo_grade
 from .vocabulary import REPORT_FORMATS as FORMATS  # fmt -> (suffix, MIME type): one table for the CLI and the dashboard
 
-RENDER_OPTIONS = {"bom", "organization", "publish_url"}
+RENDER_OPTIONS = {"bom", "organization", "publish_url", "publish", "scale", "warnings"}
 
 
 # --- entry points ---------------------------------------------------------------------------------
@@ -51,11 +51,22 @@ def render_report(store: Store, run_id: str, fmt: str, **options) -> bytes:
     except ValueError as exc:
         raise VerifyError(f"invalid report options {sorted(options)}: {exc}") from exc
     report = build_report(store, run_id, report_options, generated_at=generated_at)
+    if fmt == "claimreview":  # claimant, claim date, appearance, rating name: set per claim (verify/publication.py)
+        from .publication import publication_details
+        from .rating_scale import load_scale
+
+        render_opts["details"] = publication_details(store, run_id)
+        render_opts.setdefault("scale", load_scale())
     return render(report, fmt, **render_opts)
 
 
-def render(report: Report, fmt: str, *, bom: bool = True, organization: str = "", publish_url: str = "") -> bytes:
-    """Render an already built report (tests render hand-normalised reports through this)."""
+def render(report: Report, fmt: str, *, bom: bool = True, organization: str = "", publish_url: str = "",
+           publish: bool = False, scale=None, details=None, warnings: list[str] | None = None) -> bytes:
+    """Render an already built report (tests render hand-normalised reports through this).
+
+    ClaimReview only: `publish` refuses an export that lacks any property publishing needs (naming them);
+    `scale` is the rating scale, `details` the claims' publication details; `warnings`, when a list, gets
+    what the reader should know about the export (placeholder URL, claims left out)."""
     from . import report_claimreview, report_csv, report_html, report_md
 
     if fmt == "md":
@@ -67,7 +78,10 @@ def render(report: Report, fmt: str, *, bom: bool = True, organization: str = ""
     if fmt == "csv":
         return report_csv.render_csv(report, bom=bom)
     if fmt == "claimreview":
-        items = report_claimreview.claim_reviews(report, organization=organization, publish_url=publish_url)
+        if publish:
+            report_claimreview.check_publishable(report, organization, publish_url, scale, details)
+        items = report_claimreview.claim_reviews(report, organization=organization, publish_url=publish_url,
+                                                 scale=scale, details=details, warnings=warnings)
         return (script_safe_json(items) + "\n").encode("utf-8")
     raise VerifyError(f"unknown report format {fmt!r}: use one of {', '.join(FORMATS)}")
 
