@@ -40,7 +40,8 @@ def isolated(tmp_path, monkeypatch):
     monkeypatch.setenv("VERIFY_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("VERIFY_EMBEDDER", "hash")
     monkeypatch.setenv("ANONYMIZED_TELEMETRY", "False")
-    for name in ("VERIFY_MODEL", "VERIFY_BASE_URL", "OPENAI_API_KEY", "OPENAI_BASE_URL"):
+    for name in ("VERIFY_MODEL", "VERIFY_BASE_URL", "OPENAI_API_KEY", "OPENAI_BASE_URL",
+                 "VERIFY_AUTH_CONFIG", "VERIFY_TRUSTED_USER_HEADER"):  # a login would change every dashboard test
         monkeypatch.delenv(name, raising=False)
     yield tmp_path
     unregister("fake")  # a scripted model registered by one test is never seen by the next

@@ -16,7 +16,7 @@ if str(ROOT) not in sys.path:
 
 import streamlit as st  # noqa: E402
 
-from ui import activity, article_view, claim_edit, claim_panel, claims_table, decision, export, runs_page, sidebar, state  # noqa: E402
+from ui import activity, article_view, auth, claim_edit, claim_panel, claims_table, decision, export, runs_page, sidebar, state  # noqa: E402
 from ui.render import STYLE, md  # noqa: E402
 from verify.errors import VerifyError  # noqa: E402
 from verify.review import Decision  # noqa: E402
@@ -100,7 +100,8 @@ def review_pane(run_id: str, shown_ids: list[str]) -> str | None:
 def main() -> None:
     st.set_page_config(page_title="verify · review", page_icon="✅", layout="wide")
     st.html(STYLE)  # st.html is not iframed: one stylesheet serves every highlight on the page
-    sidebar.render_reviewer()
+    if not auth.render_identity():  # login form, or a refusal: nothing else on the page
+        return
     if not state.store_exists():  # never create one: a typo in --db would leave an empty store behind
         st.error(md(f"No verify store at {state.db_path()}. Check --db or VERIFY_DB; `verify run` creates the "
                     "store. Then reload this page."))

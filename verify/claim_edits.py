@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
+from . import roles
 from .errors import VerifyError
 from .models import Claim, Evidence, Span, Strict, Verdict
 from .store import Store
@@ -137,7 +138,7 @@ def _actor(name: str) -> str:
     name = (name or "").strip()
     if not name:
         raise VerifyError("a name is required for every change: enter it under Reviewer")
-    return name
+    return roles.require(name, "edit_claim")  # the role comes from the server's users file
 
 
 def _current(store: Store, run_id: str, events: list[dict], claim_id: str) -> tuple[EffectiveClaim, dict[str, EffectiveClaim]]:

@@ -141,6 +141,17 @@ class Settings(BaseModel):
     n_ctx: int = 8192
     # Zone the dashboard shows review times in (an IANA name, e.g. Europe/Paris); empty: the server's own zone.
     timezone: str = Field("", description="an IANA time zone name, e.g. Europe/Paris or UTC")
+    # Team use (verify/roles.py): a streamlit-authenticator users file (hashed passwords, roles), and/or the
+    # header an authenticating reverse proxy puts the user in. Neither set: one person, no login.
+    auth_config: Path | None = Field(None, description="the path of an existing YAML users file")
+    trusted_user_header: str = Field("", description="an HTTP header name, e.g. X-Forwarded-User")
+
+    @field_validator("auth_config")
+    @classmethod
+    def _users_file_exists(cls, path: Path | None) -> Path | None:
+        if path is not None and not path.is_file():
+            raise ValueError(f"no file at {path}")
+        return path
 
     @field_validator("embedder")
     @classmethod

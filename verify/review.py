@@ -17,6 +17,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from . import roles
 from .errors import VerifyError
 from .models import (Chunk, CitationStance, Label, NewReviewEvent, ReviewAction, ReviewCitation, ReviewEvent, Sentence,
                      Strict, Verdict)
@@ -103,6 +104,7 @@ def decide(
     reviewer = reviewer.strip()
     if not reviewer:
         raise VerifyError("a reviewer name is required")
+    roles.require(reviewer, "decide")  # the role comes from the server's users file, never from the caller
     if action == "reject" and not corrected_label:
         raise VerifyError("rejecting a verdict needs the corrected label")
     corrected = Label(corrected_label).value if corrected_label else None
@@ -120,6 +122,8 @@ def decide(
                 "review their decision and confirm to override it",
                 latest,
             )
+        if _overrides(current, reviewer, action, after):  # checked on the claim as it is now, in the transaction
+            roles.require(reviewer, "override", f"{current.reviewer}'s {current.state} decision on this claim")
         before = current.label if current.state != "unreviewed" else machine
         return NewReviewEvent(reviewer=reviewer, action=action, label_before=before, label_after=after, note=note,
                               previous_event_id=current.last_event_id)
@@ -146,6 +150,13 @@ def _label_after(action: Action, events: list[ReviewEvent], machine: str | None,
 def _same_decision(current: Decision, action: Action, after: str | None) -> bool:
     """Two reviewers reaching the same decision (same action, same label) agree: nothing to resolve."""
     return action in DECIDED and current.state == DECIDED[action] and current.label == after
+
+
+def _overrides(current: Decision, reviewer: str, action: Action, after: str | None) -> bool:
+    """Whether this event changes (or undoes) an approval or rejection someone else made: an editor's call.
+    Agreeing with it, or deciding a claim another reviewer sent back for more evidence, is not."""
+    theirs = (current.reviewer or "").strip().casefold() != reviewer.casefold()
+    return current.reviewed and theirs and not _same_decision(current, action, after)
 
 
 def _probe(claim_id: str, run_id: str) -> ReviewEvent:
@@ -179,7 +190,7 @@ def citations_of(store: Store, claim_id: str) -> list[ReviewCitation]:
 def cite(store: Store, *, run_id: str, claim_id: str, reviewer: str, stance: CitationStance, chunk: Chunk,
          sentence: Sentence, origin: str = "retrieved", note: str = "") -> ReviewCitation:
     """Record that `reviewer` cites `sentence` of `chunk` as supporting or refuting the claim."""
-    reviewer = _reviewer(reviewer)
+    reviewer = roles.require(_reviewer(reviewer), "cite")
     if stance not in ("supports", "refutes"):
         raise VerifyError(f"a citation supports or refutes the claim, not {stance!r}")
     return store.append_review_citation(ReviewCitation(
@@ -189,9 +200,13 @@ def cite(store: Store, *, run_id: str, claim_id: str, reviewer: str, stance: Cit
 
 
 def withdraw(store: Store, *, citation: ReviewCitation, reviewer: str) -> ReviewCitation:
-    """Take back a reviewer citation (an event too: the citation stays in the log, marked withdrawn)."""
+    """Take back a reviewer citation (an event too: the citation stays in the log, marked withdrawn).
+    Withdrawing someone else's citation overrides them: an editor's call when roles are on."""
+    reviewer = roles.require(_reviewer(reviewer), "cite")
+    if citation.reviewer.strip().casefold() != reviewer.casefold():
+        roles.require(reviewer, "override", f"the citation is {citation.reviewer}'s")
     return store.append_review_citation(ReviewCitation(
-        id=0, run_id=citation.run_id, claim_id=citation.claim_id, reviewer=_reviewer(reviewer), action="withdraw",
+        id=0, run_id=citation.run_id, claim_id=citation.claim_id, reviewer=reviewer, action="withdraw",
         chunk_id=citation.chunk_id, source_id=citation.source_id, sentence_index=citation.sentence_index,
         text=citation.text, withdraws=citation.id, created_at=""))
 
