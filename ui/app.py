@@ -17,6 +17,7 @@ if str(ROOT) not in sys.path:
 import streamlit as st  # noqa: E402
 
 from ui import activity, article_view, auth, claim_edit, claim_panel, claims_table, decision, export, runs_page, sidebar, state  # noqa: E402
+from ui import memory_panel  # noqa: E402
 from ui.render import STYLE, md  # noqa: E402
 from verify.errors import VerifyError  # noqa: E402
 from verify.review import Decision  # noqa: E402
@@ -90,6 +91,7 @@ def review_pane(run_id: str, shown_ids: list[str]) -> str | None:
         row = next(r for r in rows if r.claim_id == focus)
         current = decided.get(focus) or Decision(claim_id=focus)  # a claim saved after the cached read
         claim_panel.render_claim(view, row, current)
+        memory_panel.render_suggestions(view, row, current, shown_ids)  # decided before, in another run
         st.divider()
         decision.render_form(view, row, current, shown_ids)
         activity.render_claim_history(current)

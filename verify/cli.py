@@ -263,6 +263,37 @@ def rejudge(
         raise typer.Exit(code=1)
 
 
+@app.command("memory")
+def memory_command(
+    run_id: str = typer.Argument(..., help="Run id (see `verify runs`)."),
+    embedder: Optional[str] = EmbedderOpt, db: Optional[Path] = DbOpt,
+) -> None:
+    """Claim memory: find the run's claims that resemble claims already reviewed in other runs (any
+    language) and store them, so the dashboard suggests those decisions. `verify run` does this itself;
+    run it again after more reviewing."""
+    _quiet_libraries()
+    settings = settings_from(embedder=embedder, db_path=db)
+    if not settings.db_path.is_file():  # never creates a store
+        fail(VerifyError(f"no store at {settings.db_path}: check --db or VERIFY_DB (`verify run` creates the store)"))
+    from .memory import compute_matches
+    from .store import Store
+
+    try:
+        store = Store(settings.db_path)
+        matches = compute_matches(store, run_id, settings.embedder)
+        numbers = {c.id: c.index + 1 for c in store.get_claims(run_id)}
+        sources = {m.source_run_id: {c.id: c.index + 1 for c in store.get_claims(m.source_run_id)} for m in matches}
+    except VerifyError as exc:
+        fail(exc)
+    for m in matches:
+        console.print(plain(f"claim #{numbers[m.claim_id]} ~ claim #{sources[m.source_run_id][m.source_claim_id]} of "
+                            f"run {m.source_run_id} (similarity {m.score:.2f})"), highlight=False, soft_wrap=True)
+    claims = len({m.claim_id for m in matches})
+    console.print(plain(f"{claims} claim(s) of run {run_id} resemble claims already reviewed"
+                        + ("; open the run in `verify ui` to accept or ignore the suggestions" if claims else "")),
+                  highlight=False, soft_wrap=True)
+
+
 @app.command()
 def ingest(
     paths: list[str] = typer.Argument(..., help="Source files, folders (recursive) or URLs."),

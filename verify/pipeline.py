@@ -256,7 +256,22 @@ class Pipeline:
         }
         self.store.finish_run(outcome.run.id, "failed" if failures else "done", summary)
         outcome.run = self.store.get_run(outcome.run.id)
+        self.remember(outcome.run.id)
         return outcome
+
+    def remember(self, run_id: str) -> None:
+        """Claim memory: match the run's claims with claims reviewed in earlier runs, so the dashboard can
+        suggest those decisions. Failing here costs the suggestions only, never the run, and is said."""
+        from .memory import compute_matches
+
+        try:
+            found = compute_matches(self.store, run_id, self.settings.embedder)
+        except VerifyError as exc:
+            self.progress.note(f"warning: claim memory not updated ({exc}); retry with: verify memory {run_id}")
+            return
+        if found:
+            self.progress.note(f"{len({m.claim_id for m in found})} claim(s) resemble claims already reviewed: "
+                               "the dashboard suggests those decisions")
 
     def run_settings(self) -> RunSettings:
         return RunSettings(
