@@ -296,7 +296,7 @@ def accept(store: Store, *, suggestion: Suggestion, reviewer: str, machine_verdi
            expected_last_event: int | None) -> ReviewEvent:
     """Decide the claim as its earlier twin was decided: approve when the earlier label is the machine's
     label here, else reject with the earlier label. The event's note names the source claim, and the
-    earlier reviewer citations are cited again on this claim (origin "memory")."""
+    earlier reviewer citations are cited again on this claim (their note names the earlier claim)."""
     match = suggestion.match
     current = replay(match.source_claim_id, store.review_events(claim_id=match.source_claim_id))
     if not current.reviewed or current.label is None:
@@ -316,5 +316,5 @@ def accept(store: Store, *, suggestion: Suggestion, reviewer: str, machine_verdi
 
 def _recited(citation: ReviewCitation, match: MemoryMatch, reviewer: str) -> ReviewCitation:
     return citation.model_copy(update={
-        "id": 0, "run_id": match.run_id, "claim_id": match.claim_id, "reviewer": reviewer, "origin": "memory",
-        "note": f"from claim {match.source_claim_id} of run {match.source_run_id}", "created_at": "", "withdraws": None})
+        "id": 0, "run_id": match.run_id, "claim_id": match.claim_id, "reviewer": reviewer, "created_at": "",
+        "note": f"{MEMORY_NOTE}: cited on claim {match.source_claim_id} of run {match.source_run_id}", "withdraws": None})
