@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+from . import roles
 from .config import Settings
 from .errors import VerifyError
 from .resources import DASHBOARD_APP
@@ -344,9 +345,16 @@ def ui_command(
     app_path = DASHBOARD_APP  # ui/ beside the package in a checkout, inside it in a wheel (verify/resources.py)
     if not app_path.is_file():
         fail(VerifyError(f"the dashboard is not at {app_path}: reinstall verify (pip install -e . in the checkout)"))
-    db_path = settings_from(db_path=db).db_path.resolve()
+    settings = settings_from(db_path=db)
+    db_path = settings.db_path.resolve()
     if not db_path.is_file():  # the dashboard only reads a store (and adds review events): `verify run` makes one
         fail(VerifyError(f"no store at {db_path}: check --db or VERIFY_DB (`verify run` creates the store)"))
+    try:  # off this machine only with a login (verify/roles.py); the page itself checks it too (ui/auth.py)
+        warning = roles.check_serving(address, settings)
+    except VerifyError as exc:
+        fail(exc)
+    if warning:
+        err.print(line(("warning:", "bold yellow"), f" {warning}"), highlight=False)
     env = dict(os.environ, VERIFY_DB=str(db_path))
     cmd = [sys.executable, "-m", "streamlit", "run", str(app_path), "--server.address", address,
            "--server.port", str(port), "--server.headless", "true", "--server.fileWatcherType", "none",
