@@ -291,10 +291,13 @@ def _run_settings(run_id: str):
 
 def _library(run_id: str):
     settings = _run_settings(run_id)
-    if not (Path(settings.vectorstore) / "chroma.sqlite3").is_file():
-        raise VerifyError(f"no source library at {settings.vectorstore}: start the dashboard where `verify run` "
-                          "ran, or set VERIFY_VECTORSTORE")
-    return settings, _open_library(str(Path(settings.vectorstore).resolve()), settings.collection, settings.embedder)
+    location = settings.vectorstore
+    if isinstance(location, Path):  # a folder; a Chroma server's URL (a str) is opened as it is
+        if not (location / "chroma.sqlite3").is_file():
+            raise VerifyError(f"no source library at {location}: start the dashboard where `verify run` "
+                              "ran, or set VERIFY_VECTORSTORE")
+        location = location.resolve()
+    return settings, _open_library(str(location), settings.collection, settings.embedder)
 
 
 @st.cache_resource(show_spinner=False)

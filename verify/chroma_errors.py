@@ -7,6 +7,7 @@ import errno
 import functools
 from pathlib import Path
 
+from . import chroma_server
 from .errors import VectorStoreError
 
 # What a rebuild does with a broken folder: said wherever a rebuild is advised.
@@ -16,7 +17,7 @@ _DISK_FULL_TEXT = ("database or disk is full", "no space left on device", "disk 
 
 def chroma_errors(method):
     """A Chroma failure while reading or writing (e.g. a corrupted index file) becomes a clear error.
-    For methods of an object with a `path` (the vector store folder)."""
+    For methods of an object with a `path` (the vector store folder, or a server's URL when `server`)."""
 
     @functools.wraps(method)
     def wrapper(self, *args, **kwargs):
@@ -24,7 +25,11 @@ def chroma_errors(method):
 
         try:
             return method(self, *args, **kwargs)
-        except ChromaError as exc:
+        except Exception as exc:  # noqa: BLE001 - sorted below; anything else is re-raised as it is
+            if getattr(self, "server", False) and (isinstance(exc, ChromaError) or chroma_server.is_network(exc)):
+                raise chroma_server.failed(self.path, exc) from exc  # a server is never rebuilt for this
+            if not isinstance(exc, ChromaError):
+                raise
             if disk_full(exc):
                 raise disk_full_error(self.path, exc) from exc
             raise VectorStoreError(
@@ -36,7 +41,9 @@ def chroma_errors(method):
 
 
 def open_error(path: Path, exc: BaseException) -> VectorStoreError:
-    """Chroma could not open the folder: a full disk, or a broken library to rebuild."""
+    """Chroma could not open the folder: a full disk, or a broken library to rebuild (a server: what it said)."""
+    if chroma_server.is_server(path):
+        return exc if isinstance(exc, VectorStoreError) else chroma_server.failed(str(path), exc)
     if disk_full(exc):
         return disk_full_error(path, exc)
     return VectorStoreError(

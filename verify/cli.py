@@ -35,8 +35,13 @@ ModelOpt = typer.Option(None, "--model", "-m", help="LLM spec: local | local:<fi
 BaseUrlOpt = typer.Option(None, "--base-url", help="OpenAI-compatible server (vLLM, Ollama, llama-server). Env VERIFY_BASE_URL.")
 EmbedderOpt = typer.Option(None, "--embedder", "-e", help="Embedder spec: use+minilm (default: multilingual USE, plus MiniLM for English queries) | use | minilm | sbert:<model> | openai:<model> | hash | a+b. Env VERIFY_EMBEDDER.")
 DbOpt = typer.Option(None, "--db", help="SQLite store path. Env VERIFY_DB (default ./verify.db).")
-VsOpt = typer.Option(None, "--vectorstore", help="Chroma folder. Env VERIFY_VECTORSTORE (default ./vectorstore).")
+VsOpt = typer.Option(None, "--vectorstore", help="Chroma folder, or a Chroma server as http://host:port. Env VERIFY_VECTORSTORE (default ./vectorstore).")
 CollectionOpt = typer.Option(None, "--collection", help="Chroma collection name (default 'sources').")
+
+
+def _where(location) -> str:
+    """A vector store as people should read it: a folder's full path, a server's URL as given."""
+    return str(location.resolve() if isinstance(location, Path) else location)
 
 
 def settings_from(**flags) -> Settings:
@@ -106,7 +111,7 @@ def run(
     article: Optional[str] = typer.Argument(None, help="Article file (.txt, .md, .html, .pdf) or URL (omit with --resume)."),
     sources: Optional[list[str]] = typer.Option(None, "--sources", "-s", help="Source files, folders or URLs to ingest first (repeatable)."),
     model: Optional[str] = ModelOpt, base_url: Optional[str] = BaseUrlOpt, embedder: Optional[str] = EmbedderOpt,
-    db: Optional[Path] = DbOpt, vectorstore: Optional[Path] = VsOpt, collection: Optional[str] = CollectionOpt,
+    db: Optional[Path] = DbOpt, vectorstore: Optional[str] = VsOpt, collection: Optional[str] = CollectionOpt,
     top_k: Optional[int] = typer.Option(None, "--top-k", "-k", help="Evidence passages per claim (default 5)."),
     concurrency: Optional[int] = typer.Option(None, "--concurrency", "-j", help="Claims judged at once on remote backends (default 4)."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Do not reuse cached LLM replies."),
@@ -183,7 +188,7 @@ def print_summary(outcome, settings: Settings) -> None:
         console.print(plain(f"{suspicious} verdict(s) cite a source that gives orders to the model (possible prompt "
                             f"injection); check them by hand (see `verify show {run.id}`).", "bold red"))
     console.print(usage_line(run.summary.get("usage_this_invocation") or run.summary.get("usage", {})))
-    console.print(plain(f"Stored in {settings.db_path.resolve()} (vector store {settings.vectorstore.resolve()})"))
+    console.print(plain(f"Stored in {settings.db_path.resolve()} (vector store {_where(settings.vectorstore)})"))
     console.print(line("Next: ", (f"verify show {run.id}", "cyan"), " | review: ", ("verify ui", "cyan"), " | report: ",
                        (f"verify report {run.id} --format md -o report.md", "cyan")))
     if run_is_demo_grade(run.summary, [run.settings.model]):
@@ -232,7 +237,7 @@ def rejudge(
     claim: str = typer.Argument(..., help="The claim's number as shown (3 or #3) or its id."),
     by: str = typer.Option(os.environ.get("USER", "") or "cli", "--by", help="Who asked for it (kept in the claim's history)."),
     model: Optional[str] = ModelOpt, base_url: Optional[str] = BaseUrlOpt, embedder: Optional[str] = EmbedderOpt,
-    db: Optional[Path] = DbOpt, vectorstore: Optional[Path] = VsOpt, collection: Optional[str] = CollectionOpt,
+    db: Optional[Path] = DbOpt, vectorstore: Optional[str] = VsOpt, collection: Optional[str] = CollectionOpt,
     top_k: Optional[int] = typer.Option(None, "--top-k", "-k", help="Evidence passages (default 5)."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Do not reuse a cached LLM reply."),
 ) -> None:
@@ -298,7 +303,7 @@ def memory_command(
 @app.command()
 def ingest(
     paths: list[str] = typer.Argument(..., help="Source files, folders (recursive) or URLs."),
-    embedder: Optional[str] = EmbedderOpt, vectorstore: Optional[Path] = VsOpt, collection: Optional[str] = CollectionOpt,
+    embedder: Optional[str] = EmbedderOpt, vectorstore: Optional[str] = VsOpt, collection: Optional[str] = CollectionOpt,
     rebuild: bool = typer.Option(False, "--rebuild", help="Drop the collection (or a broken vector store) and re-embed everything."),
 ) -> None:
     """Add reference sources to the vector store without running."""

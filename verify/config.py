@@ -118,7 +118,8 @@ class Settings(BaseModel):
     response_format: Literal["auto", "json_schema", "json_object"] = "auto"
     embedder: str = Field(DEFAULT_EMBEDDER, description=f"an embedder spec: {EMBEDDER_FORM}")
     db_path: Path = Field(Path("verify.db"), validation_alias=_env("VERIFY_DB"))
-    vectorstore: Path = Path("vectorstore")
+    # A folder (embedded Chroma), or a Chroma server's URL: kept a string, as a Path would fold its "//".
+    vectorstore: Path | str = Field(Path("vectorstore"), description="a folder, or a Chroma server as http://host:port")
     collection: str = DEFAULT_COLLECTION
     cache_dir: Path = Path.home() / ".cache" / "verify"
     top_k: int = Field(5, ge=1, le=50, description="a whole number of passages from 1 to 50, e.g. 5")
@@ -145,6 +146,13 @@ class Settings(BaseModel):
     # header an authenticating reverse proxy puts the user in. Neither set: one person, no login.
     auth_config: Path | None = Field(None, description="the path of an existing YAML users file")
     trusted_user_header: str = Field("", description="an HTTP header name, e.g. X-Forwarded-User")
+
+    @field_validator("vectorstore", mode="before")
+    @classmethod
+    def _folder_or_server(cls, value):
+        from .chroma_server import check_url, is_server
+
+        return check_url(value) if is_server(value) else Path(value)
 
     @field_validator("auth_config")
     @classmethod

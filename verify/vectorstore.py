@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator, Mapping
 
-from . import chroma_internals
+from . import chroma_internals, chroma_server
 from .chroma_errors import chroma_errors, disk_full, disk_full_error, open_error
 from .chroma_rows import chunk_from, chunk_metadata, index_text, source_from
 from .errors import EmbedderMismatch
@@ -63,12 +63,14 @@ def _reading(method):
 
 class VectorStore:
     def __init__(self, path: Path | str, collection: str, embedder_spec: str):
-        self.path = Path(path)
+        # A folder (embedded Chroma, under verify's library lock) or a Chroma server's http(s)://host:port.
+        self.server = chroma_server.is_server(path)
+        self.path = chroma_server.check_url(path) if self.server else Path(path)
         self.embedder_spec = embedder_spec
-        self._lock = library_lock(self.path)
+        self._lock = chroma_server.server_lock(self.path) if self.server else library_lock(self.path)
         try:
             with self._lock.shared():  # opening reads; creating the collection is a write
-                if not (self.path / "chroma.sqlite3").exists():  # new, or deleted while this process ran
+                if not self.server and not (self.path / "chroma.sqlite3").exists():  # new, or deleted meanwhile
                     self._lock.reopen()
                 self._open(collection, create=False)
             if self.collection is None:
@@ -106,7 +108,10 @@ class VectorStore:
     def rebuild(cls, path: Path | str, collection: str, embedder_spec: str) -> "VectorStore":
         """Drop the collection and start empty. A folder Chroma cannot open is moved aside whole (to
         `<folder>.broken-<time>`, beside it), never deleted: it may hold the only copy of a library.
-        A full disk is not a broken folder: it is reported and nothing is touched."""
+        A full disk is not a broken folder: it is reported and nothing is touched. On a server only the
+        collection is dropped: the server's own files are its administrator's."""
+        if chroma_server.is_server(path):
+            return cls._rebuild_on_server(path, collection, embedder_spec)
         path = Path(path)
         moved = None
         with library_lock(path).exclusive():  # no other process reads or writes the library meanwhile
@@ -122,6 +127,16 @@ class VectorStore:
             store = cls(path, collection, embedder_spec)
         store.moved_aside = moved
         return store
+
+    @classmethod
+    def _rebuild_on_server(cls, url: str, collection: str, embedder_spec: str) -> "VectorStore":
+        try:
+            client = _client(url)
+            if collection in [c.name for c in client.list_collections()]:
+                client.delete_collection(collection)
+        except Exception as exc:  # noqa: BLE001 - one clear error, whatever the client raised
+            raise open_error(url, exc) from exc
+        return cls(url, collection, embedder_spec)
 
     # --- writing --------------------------------------------------------------------------------------
 
@@ -205,7 +220,10 @@ class VectorStore:
 
     def version(self) -> tuple[int, int] | None:
         """Changes with every add, replace or delete (a source replaced by one of the same size too), so
-        an index saved for one version is never used for another; None when it cannot be read."""
+        an index saved for one version is never used for another; None when it cannot be read (always on a
+        server: Chroma has no public write counter, so indexes built from it are rebuilt, never saved)."""
+        if self.server:
+            return None
         return chroma_internals.collection_version(self.path, self.collection.id)
 
     @chroma_errors
@@ -295,8 +313,10 @@ def _move_aside(path: Path) -> Path | None:
     return aside
 
 
-def _client(path: Path):
+def _client(path: Path | str):
     """One settings object for every client: chroma refuses a second client on a path with other settings."""
+    if chroma_server.is_server(path):
+        return chroma_server.client(path)
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 

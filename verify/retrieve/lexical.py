@@ -67,15 +67,14 @@ class LexicalIndex:
     @classmethod
     def for_store(cls, vstore: VectorStore) -> "LexicalIndex":
         """Load the saved index of this exact library version, or build and save it."""
-        version = library_version(vstore)
-        folder = vstore.path / LEXICAL_DIR / vstore.collection.name
+        version = library_version(vstore)  # None on a Chroma server: no folder to save in, nor a version
         if version is not None:
-            cached = cls.load(folder, version)
+            cached = cls.load(vstore.path / LEXICAL_DIR / vstore.collection.name, version)
             if cached is not None:
                 return cached
         index = cls.build(*vstore.all_texts())
         if version is not None and index.ids:
-            index.save(folder, version)
+            index.save(vstore.path / LEXICAL_DIR / vstore.collection.name, version)
         return index
 
     def save(self, folder: Path, version: str) -> None:
