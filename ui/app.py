@@ -18,6 +18,7 @@ import streamlit as st  # noqa: E402
 
 from ui import activity, article_view, auth, claim_edit, claim_panel, claims_table, decision, export, runs_page, sidebar, state  # noqa: E402
 from ui import memory_panel  # noqa: E402
+from ui import publication_form  # noqa: E402
 from ui.render import STYLE, md  # noqa: E402
 from verify.errors import VerifyError  # noqa: E402
 from verify.review import Decision  # noqa: E402
@@ -96,6 +97,7 @@ def review_pane(run_id: str, shown_ids: list[str]) -> str | None:
         decision.render_form(view, row, current, shown_ids)
         activity.render_claim_history(current)
         claim_edit.render_claim_edits(view, row)  # reword, not check-worthy, merge, re-judge; edit history
+        publication_form.render_publication(view, row)  # claimant, claim date, appearance, rating (ClaimReview)
     return focus
 
 

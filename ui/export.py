@@ -9,6 +9,8 @@ from functools import partial
 import streamlit as st
 
 from ui import state
+from ui.render import md
+from verify.errors import VerifyError
 from verify.markup import safe_url
 from verify.report import render_report
 from verify.vocabulary import REPORT_FORMATS
@@ -42,6 +44,9 @@ def chosen_options(fmt: str) -> dict:
                                                 help="Publishing fact-checker; empty: the reviewer is the author.")
         options["publish_url"] = st.text_input("Publish URL", key="export_publish_url",
                                                help="Page the reviews will be published on (each gets #claim-N).")
+        options["publish"] = st.checkbox("Publishable: check every property ClaimReview needs", key="export_publish",
+                                         help="Refused, naming what each claim lacks, until organization, publish URL "
+                                         "and every claim's publication details are set (--publish).")
     return options
 
 
@@ -53,8 +58,18 @@ def render_export(run_id: str) -> None:
     if url and not safe_url(url):
         st.error("error: the publish URL must start with http:// or https://; fix it to download.")
         return
+    if fmt == "claimreview" and not url:
+        st.warning("No publish URL: each item's url is a placeholder (urn:verify:...) that search engines and "
+                   "fact-check tools do not accept.")
+    data = partial(report_bytes, state.store(), run_id, fmt, options)
+    if options.get("publish"):  # checked now, so what is missing is listed before any download
+        try:
+            data = data()
+        except VerifyError as exc:
+            st.error(md(f"error: {exc}"))
+            return
     suffix, mime = REPORT_FORMATS[fmt]  # the suffix `verify report -o` reads the same format from
     # The callable runs outside the script thread: it gets the Store object, not Streamlit state.
-    st.download_button(f"Download {fmt} report", partial(report_bytes, state.store(), run_id, fmt, options),
+    st.download_button(f"Download {fmt} report", data,
                        file_name=f"verify-{run_id}{suffix}", mime=mime, key="download_report", on_click="ignore",
                        width="stretch")

@@ -1,0 +1,64 @@
+"""Publication details of the open claim, for the ClaimReview export: who made the claim, when, where it
+appeared, and the name of the newsroom's rating scale it is published with. The same details as
+`verify claim-meta`; each save is an append-only claim event (verify/publication.py) listed under
+*Claim edits*."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ui import state
+from ui.claim_edit import apply
+from ui.decision import reviewer
+from ui.render import md
+from ui.state import Row, RunView
+from verify import publication
+from verify.errors import VerifyError
+from verify.rating_scale import RatingScale, load_scale
+
+ONLY_NAME = "(the scale's only name for the reviewer's verdict)"
+
+
+def scale_or_error() -> RatingScale | None:
+    """The configured rating scale; a broken VERIFY_RATING_SCALE is shown, not raised (the page still works)."""
+    try:
+        return load_scale()
+    except VerifyError as exc:
+        st.error(md(f"error: {exc}"))
+        return None
+
+
+def render_publication(view: RunView, row: Row) -> None:
+    item = view.edits.get(row.claim_id)
+    if item is None:
+        return
+    current = publication.details_from(item.events)
+    unset = [name for name, value in (("claimant", current.claimant), ("claim date", current.claim_date)) if not value]
+    title = f"Publication details of claim #{row.number} (ClaimReview)" + (f": {', '.join(unset)} not set" if unset else "")
+    with st.expander(title):
+        scale = scale_or_error()
+        with st.form(key=f"publication_{row.claim_id}", border=False):
+            claimant = st.text_input("Claimant: who made the claim", value=current.claimant, key=f"pub_claimant_{row.claim_id}")
+            kind = st.radio("The claimant is", ["person", "organization"], horizontal=True, key=f"pub_kind_{row.claim_id}",
+                            index=0 if current.claimant_kind == "person" else 1)
+            claim_date = st.text_input("Claim date (YYYY-MM-DD): when the claim was made", value=current.claim_date,
+                                       key=f"pub_date_{row.claim_id}")
+            url = st.text_input("Where the claim appeared (http/https; empty: the article's own address)",
+                                value=current.appearance_url, key=f"pub_url_{row.claim_id}")
+            rating = rating_choice(scale, current.rating, row.claim_id)
+            saved = st.form_submit_button("Save publication details", disabled=not reviewer() or scale is None,
+                                          help=None if reviewer() else "Enter your name under Reviewer first.")
+        if saved:
+            apply(lambda: publication.set_details(state.writer(), view.run.id, row.claim_id, reviewer(), scale=scale,
+                                                  claimant=claimant, claimant_kind=kind, claim_date=claim_date,
+                                                  appearance_url=url, rating="" if rating == ONLY_NAME else rating),
+                  f"Saved the publication details of claim #{row.number}.", focus=row.claim_id)
+
+
+def rating_choice(scale: RatingScale | None, chosen: str, claim_id: str) -> str:
+    """The rating name: needed when the scale has several names for one verdict (VERIFY_RATING_SCALE)."""
+    names = [ONLY_NAME] + [r.name for r in scale.ratings] if scale else [ONLY_NAME]
+    words = {r.name: f"{r.name} ({r.verdict.value}, {r.value})" for r in scale.ratings} if scale else {}
+    return st.selectbox("Rating name", names, index=names.index(chosen) if chosen in names else 0,
+                        format_func=lambda name: words.get(name, name), key=f"pub_rating_{claim_id}",
+                        help="Each name of the newsroom's scale with the verdict it means and its ClaimReview value.")
