@@ -133,7 +133,7 @@ class Settings(BaseModel):
     embed_threads: int | None = Field(None, ge=1, description="a whole number of threads, at least 1, e.g. 1")
     prices: str = Field("", description="inline JSON like '{\"model\": [input, output]}' or a JSON file")
     max_attempts: int = 3  # structured-output attempts per call (validation error fed back)
-    extract_mode: Literal["auto", "abstractive", "extractive"] = "auto"  # auto: extractive for the bundled model
+    extract_mode: Literal["auto", "abstractive", "extractive"] = "auto"  # auto: extractive for the offline models
     window_chars: int = 4000
     window_overlap: int = 600
     use_cache: bool = True
@@ -200,7 +200,7 @@ class Settings(BaseModel):
     @property
     def extractive(self) -> bool:
         if self.extract_mode == "auto":
-            return self.model == "local"
+            return self.model in ("local", "local:qwen")  # the small offline models select sentences
         return self.extract_mode == "extractive"
 
     @property

@@ -136,6 +136,28 @@ class LlamaProbe:
                                                 temperature=0.0, seed=0, stop=["<|im_end|>", "\n"])
         return out["choices"][0]["text"].strip()
 
+    def count_tokens(self, text: str) -> int:
+        """Tokens of `text` for this model (the call log's usage)."""
+        return len(self._llama.tokenize(text.encode(), add_bos=False, special=True))
+
+
+class SharedLlamaProbe(LlamaProbe):
+    """A LlamaProbe on a chat model's Llama (verify/backends/qwen.py): one copy of the weights in memory.
+    The chat loads the model on first use and owns the lock, so extraction and scoring never interleave
+    on the one llama.cpp context."""
+
+    def __init__(self, chat, identity: str):  # chat: a LlamaCppChat
+        self._chat, self.identity = chat, identity
+        self._yes, self._no = self._single_token("Yes"), self._single_token("No")
+
+    @property
+    def _llama(self):
+        return self._chat._client()
+
+    @property
+    def _lock(self):
+        return self._chat._lock
+
 
 # --- The judge -----------------------------------------------------------------------------------
 

@@ -43,7 +43,8 @@ def unregister(prefix: str) -> None:
 
 
 def build_backend(settings: Settings) -> Backend:
-    prefix = settings.model.partition(":")[0]
+    # A whole spec registered on its own (`local:qwen`) wins over its prefix (`local`).
+    prefix = settings.model if settings.model in _registry else settings.model.partition(":")[0]
     if prefix in _registry:
         return _registry[prefix].factory(settings)
     if settings.base_url and COMPATIBLE in _registry:
@@ -58,4 +59,4 @@ def build_chat_model(settings: Settings) -> tuple[BaseChatModel, str]:
     return backend.chat, backend.model_id
 
 
-from . import llamacpp, openai_compat  # noqa: E402,F401 - the built-ins register themselves on import
+from . import llamacpp, openai_compat, qwen  # noqa: E402,F401 - the built-ins register themselves on import

@@ -30,6 +30,7 @@ class LlamaCppChat(BaseChatModel):
     model_path: str
     n_ctx: int = 8192
     n_threads: int | None = None
+    n_threads_batch: int | None = None  # None: llama.cpp's default (every core) for prompt processing
     temperature: float = 0.0
     max_tokens: int = 768
     seed: int = 0
@@ -48,7 +49,7 @@ class LlamaCppChat(BaseChatModel):
             silence_llama_cpp()  # llama.cpp's own log lines are nothing a user can act on
             self._llama = Llama(
                 model_path=self.model_path, n_ctx=self.n_ctx, n_threads=self.n_threads,
-                seed=self.seed, verbose=False,
+                n_threads_batch=self.n_threads_batch, seed=self.seed, verbose=False,
             )
         return self._llama
 
