@@ -6,21 +6,13 @@ import json
 
 from typer.testing import CliRunner
 
+from tests.conftest import ROOT
 from verify.cli import app
 from verify.claim_edits import events_of
 
 runner = CliRunner()
 PAGE = "https://factcheck.example/koursk"
-SCALE_FR = """
-language: fr
-worst: 1
-best: 5
-ratings:
-  - {name: Faux, verdict: REFUTED, value: 1}
-  - {name: Trompeur, verdict: REFUTED, value: 2}
-  - {name: Invérifiable, verdict: NOT_ENOUGH_INFO, value: 3}
-  - {name: Vrai, verdict: SUPPORTED, value: 5}
-"""
+SCALE_FR = ROOT / "seeds" / "rating-scales" / "fr-example.yaml"  # the README's example scale
 
 
 def publish(run_id, out, *extra):
@@ -86,9 +78,7 @@ def test_placeholder_url_is_flagged_with_a_warning(reviewed_run, tmp_path):
 
 def test_newsroom_scale_gives_names_in_its_language_and_its_numbers(reviewed_run, tmp_path, monkeypatch):
     store, run_id = reviewed_run
-    scale = tmp_path / "echelle.yaml"
-    scale.write_text(SCALE_FR, encoding="utf-8")
-    monkeypatch.setenv("VERIFY_RATING_SCALE", str(scale))
+    monkeypatch.setenv("VERIFY_RATING_SCALE", str(SCALE_FR))
     from verify.review import decide
 
     refuted = store.get_claims(run_id)[3]  # the reviewer refutes claim #4: the scale has two names for it
