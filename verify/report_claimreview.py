@@ -103,7 +103,7 @@ def _claim_missing(claim: ClaimEntry, header: Header, scale: RatingScale, meta: 
     try:
         scale.resolve(claim.review.label or "", meta.rating)
     except RatingProblem as exc:
-        missing.append(f"rating ({exc})")
+        missing.append(str(exc))  # says what to choose: "rating name not chosen (...)"
     if not meta.claimant:
         missing.append("claimant (itemReviewed.author)")
     if not meta.claim_date:

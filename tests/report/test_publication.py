@@ -92,7 +92,7 @@ def test_newsroom_scale_gives_names_in_its_language_and_its_numbers(reviewed_run
         ("Vrai", 5, 1, 5), ("Invérifiable", 3, 1, 5)]  # claim #4 is left out until its name is chosen...
     assert "claim #4 is left out" in " ".join(draft.output.split())  # ...and the reader is told
     said = " ".join(publish(run_id, out).output.split())
-    assert "claim #4: rating (rating name not chosen (the scale has several for REFUTED: Faux, Trompeur))" in said
+    assert "claim #4: rating name not chosen (the scale has several for REFUTED: Faux, Trompeur), claimant" in said
 
     wrong = meta(run_id, "4", "--rating", "Inventé")
     assert wrong.exit_code == 2 and "is not on the rating scale: use one of Faux, Trompeur" in " ".join(wrong.output.split())
