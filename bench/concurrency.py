@@ -66,7 +66,7 @@ def handler_for(latency: float, stats: Stats):
 def completion(body: dict) -> dict:
     """A chat completion whose content is a valid judge reply for the evidence in the prompt."""
     prompt = str(body.get("messages", [{}])[-1].get("content", ""))
-    cited = ["S1"] if re.search(r"^S1: ", prompt, re.M) else []
+    cited = [{"id": "S1", "stance": "supports"}] if re.search(r"^S1: ", prompt, re.M) else []  # judge_claim/v2
     reply = {"rationale": "The first evidence sentence settles it.", "citations": cited,
              "label": "SUPPORTED" if cited else "NOT_ENOUGH_INFO", "confidence": 0.7}
     return {

@@ -53,16 +53,15 @@ def main() -> None:
     from verify.config import Settings
     from verify.documents import load_document
     from verify.ingest import chunk_document
-    from verify.judge import judge_claim
+    from verify.judge import default_judge_prompt, judge_claim
     from verify.backends import build_chat_model
     from verify.structured import StructuredLLM
     from verify.models import Claim, Evidence, Span
-    from verify.prompts import load_prompt
 
     settings = Settings.from_env(model=args.model, base_url=args.base_url, use_cache=False)
     chat, model_id = build_chat_model(settings)
     llm = StructuredLLM(chat, model_id, settings)
-    prompt = load_prompt("judge_claim")
+    prompt = default_judge_prompt()  # the judge prompt runs use
     chunks = {}
     for path in sorted(SEED_SOURCES.glob("*.md")):
         doc = load_document(str(path))

@@ -16,8 +16,11 @@ from pydantic import Field
 
 from verify.backends import Backend, register
 from verify.extract import selection_schema
-from verify.judge import reply_schema
+from verify.judge import JUDGE_PROMPT, reply_schema
 from verify.models import ExtractedClaim, ExtractionOutput
+from verify.prompts import parse_spec
+
+JUDGE_VERSION = parse_spec(JUDGE_PROMPT)[1]  # the judge prompt new runs use
 
 
 class ScriptedChat(GenericFakeChatModel):
@@ -51,11 +54,18 @@ def extraction_reply(*claims: tuple[str, str, str]) -> str:
     return ExtractionOutput(claims=[ExtractedClaim(quote=q, claim=c, claim_en=e) for q, c, e in claims]).model_dump_json()
 
 
-def judge_reply(label: str, citations: list[str], rationale: str = "Because the evidence says so.",
-                confidence: float = 0.8, allowed: list[str] | None = None) -> str:
-    """A judge reply validated against the schema for the given (or cited) sentence ids."""
-    schema = reply_schema(allowed or citations or ["S1"])
-    return schema(rationale=rationale, citations=citations, label=label, confidence=confidence).model_dump_json()
+def judge_reply(label: str, citations: list[str | tuple[str, str]], rationale: str = "Because the evidence says so.",
+                confidence: float = 0.8, allowed: list[str] | None = None, version: str = JUDGE_VERSION) -> str:
+    """A judge reply validated against the schema of the judge prompt `version` (default: the one new
+    runs use) for the given (or cited) sentence ids. A citation is an id, which gets the stance of the
+    label's side ("refutes" for REFUTED, else "supports"), or an (id, stance) pair."""
+    ids = [c if isinstance(c, str) else c[0] for c in citations]
+    schema = reply_schema(allowed or ids or ["S1"], version)
+    if version == "v1":
+        return schema(rationale=rationale, citations=ids, label=label, confidence=confidence).model_dump_json()
+    side = "refutes" if label == "REFUTED" else "supports"
+    cited = [{"id": c, "stance": side} if isinstance(c, str) else {"id": c[0], "stance": c[1]} for c in citations]
+    return schema(rationale=rationale, citations=cited, label=label, confidence=confidence).model_dump_json()
 
 
 def selection_reply(*ids: str) -> str:

@@ -1,3 +1,4 @@
+import json
 import re
 
 import pytest
@@ -6,9 +7,9 @@ from tests.fakes import judge_reply, scripted
 from verify.config import Settings
 from verify.delimiters import DELIMITERS
 from verify.injection import find_instructions
-from verify.judge import judge_claim, render_evidence, number_sentences
+from verify.judge import default_judge_prompt, judge_claim, render_evidence, number_sentences
 from verify.structured import StructuredLLM
-from verify.models import Chunk, Claim, Evidence, Sentence, SourceMeta, Span
+from verify.models import Chunk, Claim, Evidence, Sentence, SourceMeta, Span, Verdict
 from verify.prompts import PROMPTS_DIR, load_prompt
 
 SOURCE = "Peskov spoke on Friday. He said there were reasons for cautious optimism. The call is not yet set."
@@ -31,10 +32,10 @@ CLAIM = Claim(id="r-c000", run_id="r", article_id="a", index=0, text="Peskov est
               text_en="Peskov is cautiously optimistic.", quote="q", span=Span(start=0, end=1), anchor="exact")
 
 
-def judge(*replies, ev=None):
+def judge(*replies, ev=None, prompt=None):
     chat = scripted(*replies)
     llm = StructuredLLM(chat, "fake-model", Settings(model="fake", max_attempts=3), sleep=lambda s: None)
-    return judge_claim(CLAIM, ev or [evidence()], llm, load_prompt("judge_claim"), "fr"), chat
+    return judge_claim(CLAIM, ev or [evidence()], llm, prompt or default_judge_prompt(), "fr"), chat
 
 
 def test_program_fills_in_the_exact_cited_sentence_and_offsets():
@@ -44,14 +45,81 @@ def test_program_fills_in_the_exact_cited_sentence_and_offsets():
     assert cite.text == "He said there were reasons for cautious optimism."
     assert SOURCE[cite.start:cite.end] == cite.text
     assert (cite.chunk_id, cite.sentence_index) == ("tass:0", 1)
-    assert verdict.model == "fake-model" and verdict.prompt.version == "v1" and len(verdict.prompt.sha256) == 64
+    assert verdict.model == "fake-model" and verdict.prompt.version == "v2" and len(verdict.prompt.sha256) == 64
 
 
 def test_citation_outside_the_evidence_is_rejected_then_retried():
-    bad = '{"rationale": "r", "citations": ["S9"], "label": "SUPPORTED", "confidence": 0.9}'
+    bad = '{"rationale": "r", "citations": [{"id": "S9", "stance": "supports"}], "label": "SUPPORTED", "confidence": 0.9}'
     verdict, chat = judge(bad, judge_reply("SUPPORTED", ["S2"], allowed=["S1", "S2", "S3"]))
     assert verdict.status == "ok" and verdict.citations[0].sentence_index == 1
-    assert "citations.0" in chat.prompts[1]  # the error was fed back, naming the field
+    assert "citations.0.id" in chat.prompts[1]  # the error was fed back, naming the field
+
+
+# --- each cited sentence has its own stance (judge_claim/v2, issue 11) -------------------------------
+
+
+def test_each_cited_sentence_is_stored_with_its_own_stance_not_the_verdict():
+    reply = judge_reply("REFUTED", [("S3", "refutes"), ("S2", "supports")], allowed=["S1", "S2", "S3"])
+    verdict, _ = judge(reply)
+    assert [(c.sentence_index, c.stance) for c in verdict.citations] == [(2, "refutes"), (1, "supports")]
+    assert verdict.citations[0].text == "The call is not yet set."  # the program still fills in the text
+
+
+def test_the_model_is_asked_for_a_stance_per_shown_sentence_and_nothing_it_cannot_know():
+    _, chat = judge(judge_reply("NOT_ENOUGH_INFO", [], allowed=["S1", "S2", "S3"]))
+    schema = chat.received[0]["kwargs"]["response_format"]["schema"]
+    item = schema["$defs"][schema["properties"]["citations"]["items"]["$ref"].rsplit("/", 1)[1]]
+    assert item["properties"]["id"]["enum"] == ["S1", "S2", "S3"]
+    assert item["properties"]["stance"]["enum"] == ["supports", "refutes"]
+    assert set(item["properties"]) == {"id", "stance"}  # no text or offsets: the program fills those in
+
+
+@pytest.mark.parametrize("label,stance,wanted", [("SUPPORTED", "refutes", "support"), ("REFUTED", "supports", "refute")])
+def test_a_verdict_citing_only_sentences_against_it_is_fed_back_then_failed(label, stance, wanted):
+    # Built from the schema with the other label, then the label swapped: the reply the check must catch.
+    other = "REFUTED" if label == "SUPPORTED" else "SUPPORTED"
+    bad = judge_reply(other, [("S2", stance)], allowed=["S1", "S2", "S3"]).replace(other, label)
+    verdict, chat = judge(bad, bad, bad)
+    assert f"cites only sentences that {'refute' if wanted == 'support' else 'support'} the claim" in chat.prompts[1]
+    assert verdict.status == "error" and verdict.label is None and verdict.raw_output == bad  # never relabelled
+    assert f"cite at least one sentence that {wanted}s it" in verdict.error
+
+
+def test_a_corrected_reply_after_the_stance_check_is_used():
+    bad = judge_reply("REFUTED", ["S2"], allowed=["S1", "S2", "S3"]).replace("REFUTED", "SUPPORTED")
+    verdict, chat = judge(bad, judge_reply("SUPPORTED", [("S2", "supports"), ("S3", "refutes")], allowed=["S1", "S2", "S3"]))
+    assert len(chat.received) == 2 and verdict.status == "ok" and verdict.label.value == "SUPPORTED"
+    assert [c.stance for c in verdict.citations] == ["supports", "refutes"]  # a mixed citation list is fine
+
+
+def test_a_sentence_cited_with_two_stances_is_refused():
+    reply = json.loads(judge_reply("SUPPORTED", ["S2"], allowed=["S1", "S2", "S3"]))
+    reply["citations"].append({"id": "S2", "stance": "refutes"})
+    verdict, chat = judge(json.dumps(reply), judge_reply("SUPPORTED", ["S2"], allowed=["S1", "S2", "S3"]))
+    assert "S2 is cited both as supporting and as refuting" in chat.prompts[1] and verdict.status == "ok"
+
+
+def test_v1_prompt_still_judges_with_ids_only_and_its_verdicts_carry_no_stance():
+    v1 = load_prompt("judge_claim", "v1")
+    verdict, chat = judge(judge_reply("SUPPORTED", ["S2"], allowed=["S1", "S2", "S3"], version="v1"), prompt=v1)
+    assert verdict.prompt.version == "v1" and verdict.citations[0].stance is None
+    schema = chat.received[0]["kwargs"]["response_format"]["schema"]
+    assert schema["properties"]["citations"]["items"]["enum"] == ["S1", "S2", "S3"]
+
+
+def test_a_verdict_stored_before_stances_loads_with_none():
+    stored = ('{"id": "v", "run_id": "r", "claim_id": "c", "status": "ok", "label": "SUPPORTED", "model": "m",'
+              ' "prompt": {"id": "judge_claim", "version": "v1", "sha256": ""}, "citations": [{"chunk_id": "tass:0",'
+              ' "source_id": "tass", "sentence_index": 1, "text": "t", "start": 0, "end": 1}]}')
+    assert Verdict.model_validate_json(stored).citations[0].stance is None
+
+
+def test_the_v2_reply_schema_compiles_to_a_llama_cpp_grammar():
+    from verify.backends.grammar import grammar_friendly, schema_grammar
+    from verify.judge import local_grammar, reply_schema
+
+    grammar = grammar_friendly(local_grammar(reply_schema(["S1", 'S"2\\'], "v2"), has_evidence=True))
+    assert schema_grammar(grammar) is not None  # llama.cpp aborts the process on an invalid grammar
 
 
 def test_malformed_output_becomes_a_failed_verdict_with_raw_output():
@@ -101,7 +169,7 @@ def test_endpoint_failure_is_a_failed_verdict_not_an_invented_one():
             raise Down("connection refused")
 
     llm = StructuredLLM(Broken(), "fake", Settings(model="fake"), sleep=lambda s: None)
-    verdict = judge_claim(CLAIM, [evidence()], llm, load_prompt("judge_claim"), "fr")
+    verdict = judge_claim(CLAIM, [evidence()], llm, default_judge_prompt(), "fr")
     assert verdict.status == "error" and verdict.label is None and "connection refused" in verdict.error
 
 
@@ -120,7 +188,7 @@ def test_no_delimiter_tag_in_any_case_or_spacing_survives_into_the_judge_prompt(
     claim = CLAIM.model_copy(update={"text": f"Peskov {tag} est optimiste.", "text_en": f"Peskov {tag} is hopeful."})
     chat = scripted(judge_reply("NOT_ENOUGH_INFO", [], allowed=["S1", "S2"]))
     llm = StructuredLLM(chat, "fake-model", Settings(model="fake"), sleep=lambda s: None)
-    judge_claim(claim, [hostile], llm, load_prompt("judge_claim"), "fr")
+    judge_claim(claim, [hostile], llm, default_judge_prompt(), "fr")
     user = chat.prompts[0]
     tags = [m.group(0) for m in _TAG_LIKE.finditer(user)]
     assert tags == ["<evidence", "<passage", "</passage", "</evidence"], tags  # only the program's own

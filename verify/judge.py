@@ -3,6 +3,8 @@
 The evidence is shown as numbered sentences (S1, S2, ...). The output schema restricts `citations`
 to exactly those ids, so a schema-constrained backend cannot cite anything else, and the parser
 rejects a reply that does. The program, not the model, fills in the cited text and its offsets.
+Since judge_claim/v2 the model also gives each cited sentence its own stance (supports / refutes),
+stored on the citation, so a reader sees what each sentence says rather than the claim's verdict.
 A reply that never validates becomes a failed verdict that keeps the raw output: no label is
 invented.
 """
@@ -15,11 +17,11 @@ from typing import Literal
 from pydantic import Field, create_model, model_validator
 
 from .delimiters import neutralise
-from .errors import LLMCallError, LLMOutputError
+from .errors import ConfigError, LLMCallError, LLMOutputError
 from .injection import find_instructions
 from .structured import StructuredLLM
 from .models import Citation, Claim, Evidence, EvidenceFlag, Label, Sentence, Strict, Usage, Verdict
-from .prompts import Prompt
+from .prompts import Prompt, load_prompt, parse_spec
 
 
 @dataclass(frozen=True)
@@ -66,27 +68,92 @@ def _q(text: str) -> str:
     return '"' + _attr(text) + '"'
 
 
-def reply_schema(sentence_ids: list[str]) -> type[Strict]:
-    """The judge's reply model, with cited ids limited to the ones shown (an enum in the schema)."""
+# The prompt new runs judge with. Each prompt version has its own reply schema (REPLY_SCHEMAS): v1 asked
+# for cited ids only; v2 asks for each cited sentence's own stance. Verdicts stored under v1 still load
+# (their citations carry no stance, shown as "cited by the model").
+JUDGE_PROMPT = "judge_claim/v2"
+
+ModelStance = Literal["supports", "refutes"]  # what the model may say of a sentence it cites
+
+
+def default_judge_prompt() -> Prompt:
+    return load_prompt(*parse_spec(JUDGE_PROMPT))
+
+
+def reply_schema(sentence_ids: list[str], version: str = "v2") -> type[Strict]:
+    """The judge's reply model for a prompt version, with cited ids limited to the ones shown (an enum)."""
+    if version not in REPLY_SCHEMAS:
+        raise ConfigError(f"no judge reply schema for prompt version {version!r} (known: {', '.join(REPLY_SCHEMAS)})")
+    return REPLY_SCHEMAS[version](sentence_ids)
+
+
+def _cited_ids(sentence_ids: list[str]):
     if sentence_ids:
-        cited = (list[Literal[tuple(sentence_ids)]], Field(max_length=8))  # type: ignore[valid-type]
-    else:
-        cited = (list[str], Field(max_length=0))
+        return Literal[tuple(sentence_ids)]  # type: ignore[valid-type]
+    return str
 
-    def needs_citation(self):
-        if self.label != Label.NOT_ENOUGH_INFO and not self.citations:
-            raise ValueError("SUPPORTED or REFUTED needs at least one cited sentence id")
-        return self
 
+def _max_cited(sentence_ids: list[str]) -> int:
+    return 8 if sentence_ids else 0
+
+
+def _needs_citation(self):
+    if self.label != Label.NOT_ENOUGH_INFO and not self.citations:
+        raise ValueError("SUPPORTED or REFUTED needs at least one cited sentence id")
+    return self
+
+
+def _reply_v1(sentence_ids: list[str]) -> type[Strict]:
+    """judge_claim/v1: `citations` is a list of sentence ids."""
     return create_model(
         "JudgeReply",
         __base__=Strict,
-        __validators__={"needs_citation": model_validator(mode="after")(needs_citation)},
+        __validators__={"needs_citation": model_validator(mode="after")(_needs_citation)},
         rationale=(str, ...),
-        citations=cited,
+        citations=(list[_cited_ids(sentence_ids)], Field(max_length=_max_cited(sentence_ids))),
         label=(Label, ...),
         confidence=(float, Field(ge=0.0, le=1.0)),
     )
+
+
+def _stances_agree(self):
+    """A sentence has one stance, and a verdict must rest on at least one sentence on its side: SUPPORTED
+    citing only refuting sentences (or REFUTED only supporting ones) contradicts itself. Refused so the
+    model is asked again with this error, never silently relabelled."""
+    stances: dict[str, str] = {}
+    for cited in self.citations:
+        if stances.setdefault(cited.id, cited.stance) != cited.stance:
+            raise ValueError(f"{cited.id} is cited both as supporting and as refuting the claim: give it one stance")
+    needed = {Label.SUPPORTED: "supports", Label.REFUTED: "refutes"}.get(self.label)
+    if needed and stances and needed not in stances.values():
+        verb = {"supports": "support", "refutes": "refute"}
+        other = "refutes" if needed == "supports" else "supports"
+        raise ValueError(f"a {self.label.value} verdict cites only sentences that {verb[other]} the claim: cite at "
+                         f"least one sentence that {verb[needed]}s it, or change the label")
+    return self
+
+
+def _reply_v2(sentence_ids: list[str]) -> type[Strict]:
+    """judge_claim/v2: each citation is {"id": <shown sentence id>, "stance": "supports" | "refutes"}."""
+    cited = create_model(
+        "CitedSentence",
+        __base__=Strict,
+        id=(_cited_ids(sentence_ids), ...),
+        stance=(ModelStance, ...),
+    )
+    return create_model(
+        "JudgeReply",
+        __base__=Strict,
+        __validators__={"needs_citation": model_validator(mode="after")(_needs_citation),
+                        "stances_agree": model_validator(mode="after")(_stances_agree)},
+        rationale=(str, ...),
+        citations=(list[cited], Field(max_length=_max_cited(sentence_ids))),
+        label=(Label, ...),
+        confidence=(float, Field(ge=0.0, le=1.0)),
+    )
+
+
+REPLY_SCHEMAS = {"v1": _reply_v1, "v2": _reply_v2}
 
 
 def local_grammar(schema: type[Strict], has_evidence: bool) -> dict:
@@ -100,13 +167,17 @@ def local_grammar(schema: type[Strict], has_evidence: bool) -> dict:
 
 def judge_claim(claim: Claim, evidence: list[Evidence], llm: StructuredLLM, prompt: Prompt,
                 language: str) -> Verdict:
+    if callable(getattr(getattr(llm, "chat", None), "stance_probe", None)):  # calibrated scorer (local:qwen): no JSON prompt
+        from .judge_calibrated import judge_calibrated
+
+        return judge_calibrated(claim, evidence, llm, language)
     numbered = number_sentences(evidence)
     by_id = {ns.sid: ns for ns in numbered}
     _, user = prompt.render(language=language, claim=_flat(claim.text), claim_en=_flat(claim.text_en),
                             evidence=render_evidence(evidence, numbered))
     base = dict(id=f"{claim.id}-v", run_id=claim.run_id, claim_id=claim.id, model=llm.model_id, prompt=prompt.ref)
     try:
-        schema = reply_schema(list(by_id))
+        schema = reply_schema(list(by_id), prompt.ref.version)
         result = llm.generate(prompt, user, schema, purpose="judge", run_id=claim.run_id, claim_id=claim.id,
                               grammar=local_grammar(schema, bool(by_id)))
     except LLMOutputError as exc:
@@ -116,7 +187,7 @@ def judge_claim(claim: Claim, evidence: list[Evidence], llm: StructuredLLM, prom
         return Verdict(**base, status="error", label=None, error=str(exc), usage=exc.usage or Usage(),
                        evidence_flags=flag_evidence(numbered, []))
     reply = result.value
-    citations = [to_citation(by_id[sid]) for sid in dict.fromkeys(reply.citations)]
+    citations = [to_citation(by_id[sid], stance) for sid, stance in cited_stances(reply.citations).items()]
     return Verdict(**base, status="ok", label=reply.label, rationale=reply.rationale.strip(),
                    confidence=reply.confidence, citations=citations, usage=result.usage, raw_output=result.raw,
                    evidence_flags=flag_evidence(numbered, citations))
@@ -138,7 +209,16 @@ def flag_evidence(numbered: list[NumberedSentence], citations: list[Citation]) -
     return flags
 
 
-def to_citation(ns: NumberedSentence) -> Citation:
+def cited_stances(cited: list) -> dict[str, str | None]:
+    """Cited ids in order, once each, with the stance the model gave (None for v1 replies: ids only)."""
+    stances: dict[str, str | None] = {}
+    for item in cited:
+        sid, stance = (item, None) if isinstance(item, str) else (item.id, item.stance)
+        stances.setdefault(sid, stance)
+    return stances
+
+
+def to_citation(ns: NumberedSentence, stance: str | None = None) -> Citation:
     return Citation(chunk_id=ns.evidence.chunk.id, source_id=ns.evidence.chunk.source.source_id,
                     sentence_index=ns.sentence.index, text=ns.sentence.text, start=ns.sentence.start,
-                    end=ns.sentence.end)
+                    end=ns.sentence.end, stance=stance)

@@ -131,6 +131,8 @@ class Citation(Strict):
     text: str  # exact sentence text, filled in by the program
     start: int  # char offsets in the source text
     end: int
+    # The sentence's own stance as judged (judge_claim/v2 on); None for verdicts stored before (v1).
+    stance: Literal["supports", "refutes", "unrelated"] | None = None
 
 
 class EvidenceFlag(Strict):

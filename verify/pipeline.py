@@ -18,7 +18,7 @@ from .embed import build_embedder
 from .errors import VerifyError
 from .extract import extract_abstractive, extract_extractive, merge_claims
 from .ingest import IngestReport, ingest
-from .judge import judge_claim
+from .judge import default_judge_prompt, judge_claim
 from .backends import build_chat_model
 from .structured import StructuredLLM
 from .models import Article, Claim, Evidence, Run, RunSettings, Usage, Verdict, utcnow
@@ -131,7 +131,7 @@ class Pipeline:
         self.retriever = Retriever(self.vstore, self.embedder, top_k=settings.top_k)
         extract_spec = "select_claims/v1" if settings.extractive else "extract_claims/v1"
         self.extract_prompt = load_prompt(*parse_spec(extract_spec))
-        self.judge_prompt = load_prompt(*parse_spec("judge_claim/v1"))
+        self.judge_prompt = default_judge_prompt()
 
     # --- stages ------------------------------------------------------------------------------------------
 

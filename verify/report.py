@@ -192,7 +192,8 @@ def _claim_entry(claim: Claim, verdict: Verdict | None, decision: Decision, find
         cited = []
     reviewer_cited = list(getattr(decision, "citations", None) or [])  # review events carry them (issue 11)
     numbers = citation_numbers(cited + reviewer_cited)
-    citations = [library.cite(c, number, numbers[i], rejected=rejected) for i, c in enumerate(cited)]
+    citations = [library.cite(c, number, numbers[i], rejected=rejected, stance=c.stance or "")
+                 for i, c in enumerate(cited)]
     by_reviewer = [library.cite(c, number, numbers[len(cited) + i], stance=getattr(c, "stance", ""))
                    for i, c in enumerate(reviewer_cited)]
     return ClaimEntry(

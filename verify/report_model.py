@@ -121,9 +121,10 @@ class CitationRef(Strict):
     publisher: str = ""
     published: str = ""
     url: str = ""
-    stance: Literal["", "supports", "refutes"] = Field(
-        "", description="Reviewer citations: whether the reviewer marked the sentence as supporting or refuting "
-        "the claim (empty for the machine's citations).")
+    stance: Literal["", "supports", "refutes", "unrelated"] = Field(
+        "", description="The sentence's own stance, not the claim's verdict. Reviewer citations: whether the "
+        "reviewer marked the sentence as supporting or refuting the claim. Machine citations: the stance the "
+        "model gave the sentence (judge_claim/v2 on); empty for verdicts judged before (v1: cited, no stance).")
     rejected: bool = Field(False, description="A machine citation of a verdict the reviewer rejected.")
 
 

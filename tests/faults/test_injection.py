@@ -13,7 +13,7 @@ from verify.config import Settings
 from verify.documents import load_document
 from verify.extract import extract_abstractive
 from verify.ingest import chunk_document
-from verify.judge import judge_claim
+from verify.judge import default_judge_prompt, judge_claim
 from verify.structured import StructuredLLM
 from verify.models import Article, Claim, Evidence, Span
 from verify.prompts import load_prompt
@@ -32,7 +32,7 @@ def evidence_from(*names: str) -> list[Evidence]:
 def judged(evidence, reply):
     chat = scripted(reply)
     llm = StructuredLLM(chat, "fake", Settings(model="fake"), sleep=lambda s: None)
-    verdict = judge_claim(CLAIM, evidence, llm, load_prompt("judge_claim"), "fr")
+    verdict = judge_claim(CLAIM, evidence, llm, default_judge_prompt(), "fr")
     return verdict, chat.received[0]
 
 
@@ -74,7 +74,8 @@ def test_a_source_cannot_close_or_open_the_evidence_delimiters(forged):
 def test_the_model_can_only_cite_the_evidence_shown():
     evidence = evidence_from("zz-injected-blog.md")
     verdict, call = judged(evidence, judge_reply("SUPPORTED", ["S1"], allowed=["S1"]))
-    allowed = call["kwargs"]["response_format"]["schema"]["properties"]["citations"]["items"]["enum"]
+    schema = call["kwargs"]["response_format"]["schema"]
+    allowed = schema["$defs"]["CitedSentence"]["properties"]["id"]["enum"]
     shown = [f"S{i}" for i in range(1, sum(len(e.chunk.sentences) for e in evidence) + 1)]
     assert allowed == shown and verdict.citations[0].source_id == "zz-injected-blog"
 

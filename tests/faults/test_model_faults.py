@@ -18,8 +18,10 @@ GOOD = judge_reply("SUPPORTED", ["S1"])
 BAD_REPLIES = {
     "malformed JSON": '{"rationale": "The evidence says so", "label": "SUPP',
     "valid JSON, wrong schema": '{"verdict": "true", "score": 3, "sources": ["bbc"]}',
-    "label outside the set": json.dumps({"rationale": "r", "citations": ["S1"], "label": "MOSTLY_TRUE", "confidence": 0.7}),
-    "citations outside the evidence": json.dumps({"rationale": "r", "citations": ["S999"], "label": "SUPPORTED", "confidence": 0.9}),
+    "label outside the set": json.dumps({"rationale": "r", "citations": [{"id": "S1", "stance": "supports"}], "label": "MOSTLY_TRUE", "confidence": 0.7}),
+    "citations outside the evidence": json.dumps({"rationale": "r", "citations": [{"id": "S999", "stance": "supports"}], "label": "SUPPORTED", "confidence": 0.9}),
+    # Each cited sentence refutes the claim, yet the label says SUPPORTED: fed back, never relabelled (issue 11).
+    "SUPPORTED citing only refuting sentences": judge_reply("REFUTED", ["S1"]).replace("REFUTED", "SUPPORTED"),
     "a refusal": "I'm sorry, but I can't help with verifying political claims.",
     "an empty reply": "",
 }
@@ -41,6 +43,20 @@ def test_invalid_reply_is_retried_then_stored_as_failed_with_raw_output(case, li
     assert run.verdict.raw_output == BAD_REPLIES[case]
     assert len(run.judge_requests) == 3  # the validation error is fed back twice
     assert "did not match the required JSON schema" in run.judge_requests[-1]["messages"][-1]["content"]
+
+
+def test_a_verdict_against_its_own_citations_is_fed_back_then_stored_failed(library):
+    bad = BAD_REPLIES["SUPPORTED citing only refuting sentences"]
+    run = run_against(lambda request, n: Behaviour(bad), library)
+    assert "a SUPPORTED verdict cites only sentences that refute the claim" in run.judge_requests[1]["messages"][-1]["content"]
+    assert_failed_and_counted(run, error="cites only sentences that refute the claim")
+
+
+def test_each_machine_citation_is_stored_with_its_stance(library):
+    reply = judge_reply("REFUTED", [("S1", "refutes"), ("S2", "supports")], allowed=["S1", "S2"])
+    run = run_against(lambda request, n: Behaviour(reply), library)
+    stored = run.pipeline.store.get_verdicts(run.outcome.run.id)[run.verdict.claim_id]
+    assert stored.prompt.version == "v2" and [c.stance for c in stored.citations] == ["refutes", "supports"]
 
 
 def test_invalid_reply_then_a_valid_one_gives_an_ok_verdict(library):

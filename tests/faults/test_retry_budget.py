@@ -4,6 +4,7 @@ of invalid replies and transport faults, every try logged, Retry-After honoured 
 from __future__ import annotations
 
 from tests.faults.conftest import run_against
+from tests.fakes import judge_reply
 from tests.openai_server import Behaviour
 from verify.config import Settings
 from verify.structured import StructuredLLM
@@ -44,6 +45,6 @@ def test_invalid_replies_after_transport_faults_end_at_the_budget(library):
 
 
 def test_a_valid_reply_within_the_budget_is_used(library):
-    good = '{"rationale": "r", "citations": ["S1"], "label": "SUPPORTED", "confidence": 0.8}'
+    good = judge_reply("SUPPORTED", ["S1"])
     run = run_against(lambda request, n: Behaviour(status=503) if n < 3 else Behaviour(good), library)
     assert run.verdict.status == "ok" and len(run.judge_requests) == 4 and run.sleeps == [0.5, 1.0, 2.0]

@@ -188,10 +188,10 @@ def test_a_rejected_claim_leads_with_the_reviewer_and_marks_the_machines_citatio
     claim = markdown[markdown.index("## Claim 2:"):markdown.index("## Claim 3:")]
     assert claim.index("**Reviewer decision:**") < claim.index("**Reviewer note:**") < claim.index("machine said")
     assert "**Reviewer citations**" in claim and "- [2] *refutes* “Kyiv's General Staff denied any" in claim
-    assert "- [1] *rejected* “Ukraine's General Staff" in claim
+    assert "- [1] *refutes* *rejected* “Ukraine's General Staff" in claim  # the sentence's own stance (judge v2)
     row = list(csv.DictReader(io.StringIO(render(report, "csv").decode("utf-8-sig"))))[1]
     assert row["reviewer_citations"] == "[2] (refutes) “Kyiv's General Staff denied any encirclement.” (S9)"
-    assert row["machine_citations"].startswith("[1] (rejected) “Ukraine's General Staff")
+    assert row["machine_citations"].startswith("[1] (refutes) (rejected) “Ukraine's General Staff")
 
 
 def test_reviewer_citations_from_review_events_reach_every_format(reviewed_run):

@@ -17,7 +17,7 @@ CLAIM = "La BCE a baissé ses taux d'un demi-point le 12 mars 2025."
 CITED = "The ECB cut rates by a quarter of a percentage point on March 12, 2025."
 
 
-def rate_run(store: Store) -> tuple[Run, Claim]:
+def rate_run(store: Store, stance: str | None = None, prompt_version: str = "v1") -> tuple[Run, Claim]:
     """A claim of half a point whose cited sentence says a quarter; a second, uncited passage."""
     article = Article.from_text(f"Intro. {CLAIM} Outro.", title="Taux", language="fr", source="test")
     store.save_article(article)
@@ -33,9 +33,10 @@ def rate_run(store: Store) -> tuple[Run, Claim]:
     cited = _chunk("ecb", "ECB decision", "Reuters", [CITED, "Markets had expected it."])
     folded = _chunk("afp", "Taux directeurs", "AFP", ["Les marchés s'y attendaient.", "La baisse est d'un demi-point."])
     citation = Citation(chunk_id=cited.id, source_id="ecb", sentence_index=0, text=CITED,
-                        start=cited.sentences[0].start, end=cited.sentences[0].end)
+                        start=cited.sentences[0].start, end=cited.sentences[0].end, stance=stance)
     verdict = Verdict(id="v-rate", run_id=run.id, claim_id=claim.id, status="ok", label="SUPPORTED", confidence=0.9,
-                      citations=[citation], model="fake-model", prompt=PromptRef(id="judge_claim", version="v1", sha256=""))
+                      citations=[citation], model="fake-model",
+                      prompt=PromptRef(id="judge_claim", version=prompt_version, sha256=""))
     store.save_judgement(claim, [Evidence(chunk=cited, rank=1, fused_score=2.0),
                                  Evidence(chunk=folded, rank=2, fused_score=1.0)], verdict)
     return run, claim
@@ -63,6 +64,15 @@ def test_a_cited_sentence_shows_its_own_stance_its_differences_and_its_source(tm
     assert '<mark class="vf-diff">a quarter</mark>' in card
     assert "claim says “un demi-point”, the sentence says “a quarter”" in card
     assert "ECB decision</b> · Reuters · 2025-03-12" in card
+
+
+def test_a_sentence_the_judge_gave_a_stance_shows_that_stance_not_the_verdict(tmp_path):
+    store = Store(tmp_path / "verify.db")
+    run, _ = rate_run(store, stance="refutes", prompt_version="v2")  # SUPPORTED, yet this sentence refutes
+    html = all_html(open_app(run.id))
+    card = html[html.index('<div class="vf-sentence">'):]
+    card = card[:card.index("</div></div>") + 12]
+    assert ">refutes</span>" in card and "cited by the model" not in card and "SUPPORTED" not in card
 
 
 def test_a_reviewer_cites_a_sentence_of_a_folded_passage_and_withdraws_it(tmp_path):
@@ -123,7 +133,7 @@ def test_a_source_added_from_the_dashboard_is_ingested_and_the_claim_re_judged(s
     register_fake(scripted(judge_reply("REFUTED", ["S1"], allowed=[f"S{i}" for i in range(1, 60)])))
     checked(at.button(key=f"srcjudge_{claim_id}").click().run())
     verdict = seeded_run.store.get_verdicts(seeded_run.run.id)[claim_id]
-    assert verdict.label.value == "REFUTED"
+    assert verdict.label.value == "REFUTED" and verdict.citations[0].stance == "refutes"  # judge v2: per sentence
     chunks = [ev.chunk.source.source_id for ev in seeded_run.store.get_evidence(claim_id)]
     assert "kremlin-denial" in chunks
     assert any("SUPPORTED → REFUTED" in s.value for s in at.success)

@@ -28,9 +28,10 @@ from ..embed import build_embedder
 from ..errors import InputError
 from ..ingest import IngestReport, chunk_document, ingest_documents
 from ..models import Article, Claim, Evidence, Run, RunSettings, Span, Usage, Verdict, utcnow
+from ..judge import default_judge_prompt
+from ..judge_calibrated import judge_prompt_of
 from ..pipeline import (JudgeJob, ProgressSink, SilentProgress, extraction_summary, judge_claims, judge_workers,
                         new_run_id)
-from ..prompts import load_prompt, parse_spec
 from ..retrieve import Query, Retriever, as_queries
 from ..store import Store
 from ..structured import StructuredLLM
@@ -193,7 +194,7 @@ class Evaluator:
             chat, model_id = build_chat_model(settings)
         self.store = Store(settings.db_path)  # every call is logged and cached, as in `verify run`
         self.llm = StructuredLLM(chat, model_id or "unknown", settings, calls=self.store.call_log())
-        self.prompt = load_prompt(*parse_spec("judge_claim/v1"))
+        self.prompt = judge_prompt_of(self.llm) or default_judge_prompt()  # stance prompts for local:qwen
         self.run_id = "eval-" + new_run_id().removeprefix("r")
         self.facts = EvalFacts(
             dataset=Path(cfg.dataset).name, mode=cfg.mode, scheme=self.evalset.scheme, labels=self.evalset.labels,
