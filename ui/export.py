@@ -9,8 +9,10 @@ from functools import partial
 import streamlit as st
 
 from ui import state
+from ui.decision import reviewer
 from ui.render import md
 from verify.errors import VerifyError
+from verify.roles import require
 from verify.markup import safe_url
 from verify.report import render_report
 from verify.vocabulary import REPORT_FORMATS
@@ -64,6 +66,7 @@ def render_export(run_id: str) -> None:
     data = partial(report_bytes, state.store(), run_id, fmt, options)
     if options.get("publish"):  # checked now, so what is missing is listed before any download
         try:
+            require(reviewer(), "publish")  # only an editor publishes (verify/roles.py)
             data = data()
         except VerifyError as exc:
             st.error(md(f"error: {exc}"))

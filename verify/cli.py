@@ -382,6 +382,7 @@ def report(
     organization: str = typer.Option("", "--organization", help="ClaimReview: publishing organisation (default: the reviewer as author)."),
     publish_url: str = typer.Option("", "--publish-url", help="ClaimReview: URL the reviews will be published at."),
     publish: bool = typer.Option(False, "--publish", help="ClaimReview: refuse the export unless every property publishing needs is set (names what each claim lacks)."),
+    by: str = typer.Option(os.environ.get("USER", "") or "cli", "--by", help="Who publishes: with --publish and a team's users file, an editor or admin."),
     db: Optional[Path] = DbOpt,
 ) -> None:
     """Export a run's citation report: claims, verdicts, reviewer decisions, numbered citations, bibliography."""
@@ -392,6 +393,13 @@ def report(
         fail(VerifyError(f"unknown report format {fmt!r}: use one of {', '.join(FORMATS)}"))
     if publish and fmt != "claimreview":
         fail(VerifyError("--publish applies to the ClaimReview export: add --format claimreview"))
+    if publish:  # only an editor publishes (verify/roles.py; anyone when auth is off, one person)
+        from .roles import require
+
+        try:
+            require(by, "publish")
+        except VerifyError as exc:
+            fail(exc)
     warnings: list[str] = []  # what a ClaimReview reader should know: placeholder URL, claims left out
     try:
         store = open_for_reading(db)

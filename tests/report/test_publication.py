@@ -141,3 +141,23 @@ def test_claim_meta_refuses_bad_values_and_writes_nothing(reviewed_run):
     assert [e for e in events_of(store, run_id) if e.action == "publication"] == []
     shown = meta(run_id, "1")  # no option: the current details are printed, nothing is written
     assert shown.exit_code == 0 and "claimant: (not set)" in shown.output
+
+
+def test_only_an_editor_publishes_when_the_team_has_roles(reviewed_run, tmp_path, monkeypatch):
+    """Behind an authenticating proxy with a users file (verify/roles.py): a reviewer sets publication
+    details but cannot make the publishable export; an editor can."""
+    _, run_id = reviewed_run
+    users = tmp_path / "users.yaml"
+    users.write_text("credentials:\n  usernames:\n    rita: {name: Rita, roles: [reviewer]}\n"
+                     "    erin: {name: Erin, roles: [editor]}\n", encoding="utf-8")
+    monkeypatch.setenv("VERIFY_AUTH_CONFIG", str(users))
+    monkeypatch.setenv("VERIFY_TRUSTED_USER_HEADER", "X-Forwarded-User")
+    for number, claimant in (("1", "Donald Trump"), ("2", "Kyiv")):
+        done = runner.invoke(app, ["claim-meta", run_id, number, "--by", "rita", "--claimant", claimant,
+                                   "--claim-date", "2025-03-13", "--appearance-url", "https://example.org/a"])
+        assert done.exit_code == 0, done.output
+    out = tmp_path / "fc.jsonld"
+    refused = publish(run_id, out, "--by", "rita")
+    assert refused.exit_code == 2 and not out.exists()
+    assert "rita is a reviewer: only an editor or an admin can publish the report" in " ".join(refused.output.split())
+    assert publish(run_id, out, "--by", "erin").exit_code == 0 and len(json.loads(out.read_text())) == 2
