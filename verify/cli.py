@@ -519,6 +519,32 @@ def eval_command(
         console.print(plain(f"wrote {path}"))
 
 
+@app.command("export-gold")
+def export_gold_command(
+    run_ids: Optional[list[str]] = typer.Argument(None, help="Run ids (default: every run in the store)."),
+    output: Path = typer.Option(..., "--output", "-o", help="JSONL file to write (the `verify eval` format)."),
+    db: Optional[Path] = DbOpt,
+) -> None:
+    """Write reviewed claims as a labelled set: the reviewer's label, reviewer and approved citations as evidence.
+
+    Example: verify export-gold -o gold.jsonl && verify eval gold.jsonl --model openai:gpt-4o-mini
+    """
+    from .gold import export_gold
+    from .report import write_report
+
+    try:
+        store = open_for_reading(db)
+        gold = export_gold(store, run_ids or None)
+        if not gold.claims:
+            raise VerifyError(f"no reviewed claim to export ({gold.summary()}): approve or reject claims in `verify ui` first")
+        write_report(output, gold.jsonl())
+    except VerifyError as exc:
+        fail(exc)
+    warn_unreadable(store)
+    err.print(plain(f"Wrote {gold.summary()} to {output}; score a model on it with `verify eval {output}`"),
+              highlight=False, soft_wrap=True)
+
+
 def main() -> None:  # pragma: no cover
     app()
 
