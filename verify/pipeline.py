@@ -19,6 +19,7 @@ from .errors import VerifyError
 from .extract import extract_abstractive, extract_extractive, merge_claims
 from .ingest import IngestReport, ingest
 from .judge import default_judge_prompt, judge_claim
+from .judge_calibrated import judge_prompt_of, with_english_forms
 from .backends import build_chat_model
 from .structured import StructuredLLM
 from .models import Article, Claim, Evidence, Run, RunSettings, Usage, Verdict, utcnow
@@ -131,7 +132,7 @@ class Pipeline:
         self.retriever = Retriever(self.vstore, self.embedder, top_k=settings.top_k)
         extract_spec = "select_claims/v1" if settings.extractive else "extract_claims/v1"
         self.extract_prompt = load_prompt(*parse_spec(extract_spec))
-        self.judge_prompt = default_judge_prompt()
+        self.judge_prompt = judge_prompt_of(self.llm) or default_judge_prompt()  # stance prompts for local:qwen
 
     # --- stages ------------------------------------------------------------------------------------------
 
@@ -185,7 +186,9 @@ class Pipeline:
         self.progress.advance("extract")
         for failure in extraction.failures:
             self.progress.note(f"[extraction failed] {failure}")
-        extraction.claims = merge_claims(kept, extraction.claims, run.id)
+        # Claims without an English form get the model's (local:qwen), the second retrieval query.
+        extraction.claims = with_english_forms(merge_claims(kept, extraction.claims, run.id), article.language,
+                                               self.llm)
         self.store.save_claims(extraction.claims)
         # Said at once, so a run killed while judging still shows its extraction failed.
         self.store.finish_run(run.id, "running", {**run.summary, **extraction_summary(extraction.failures)})
