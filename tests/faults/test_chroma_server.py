@@ -37,32 +37,39 @@ def http_client(url: str):
     return chromadb.HttpClient(host=host, port=int(port), settings=ChromaSettings(anonymized_telemetry=False))
 
 
-@pytest.fixture(scope="module")
-def chroma_url(tmp_path_factory):
-    """A real Chroma server (the `chroma` command chromadb installs) on a free local port, for this module."""
+def start_server(folder) -> tuple[subprocess.Popen, str]:
+    """`chroma run` (the command chromadb installs) on a free local port, once it answers."""
     chroma = shutil.which("chroma")
     if chroma is None:
         pytest.fail("the `chroma` command (installed with chromadb) is not on PATH")
     port = free_port()
-    folder = tmp_path_factory.mktemp("chroma-server")
-    log = (folder / "server.log").open("wb")
-    server = subprocess.Popen([chroma, "run", "--host", "127.0.0.1", "--port", str(port), "--path", str(folder / "data")],
-                              stdout=log, stderr=subprocess.STDOUT)
+    with (folder / "server.log").open("wb") as log:
+        server = subprocess.Popen([chroma, "run", "--host", "127.0.0.1", "--port", str(port), "--path",
+                                   str(folder / "data")], stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while True:
         try:
             http_client(url).heartbeat()
-            break
+            return server, url
         except Exception:  # noqa: BLE001 - not listening yet
             if server.poll() is not None or time.monotonic() > deadline:
                 server.kill()
                 pytest.fail(f"chroma run did not start: {(folder / 'server.log').read_text(errors='replace')[-2000:]}")
             time.sleep(0.3)
-    yield url
+
+
+def stop(server: subprocess.Popen) -> None:
     server.terminate()
     server.wait(timeout=30)
-    log.close()
+
+
+@pytest.fixture(scope="module")
+def chroma_url(tmp_path_factory):
+    """A real Chroma server shared by this module's tests (each uses its own collection)."""
+    server, url = start_server(tmp_path_factory.mktemp("chroma-server"))
+    yield url
+    stop(server)
 
 
 def test_a_run_retrieves_from_the_server_and_never_touches_a_folder(chroma_url, tmp_path, monkeypatch):
@@ -132,3 +139,14 @@ def test_a_malformed_server_address_is_refused_before_anything_opens(monkeypatch
     monkeypatch.setenv("VERIFY_VECTORSTORE", "http://127.0.0.1:port")
     with pytest.raises(ConfigError, match="VERIFY_VECTORSTORE=.*http://host:port"):
         Settings.from_env()
+
+
+def test_a_server_lost_midway_is_one_clear_error(tmp_path):
+    server, url = start_server(tmp_path)
+    try:
+        vstore = VectorStore(url, "lost-midway", "hash")
+        ingest([str(SEED_SOURCES)], vstore, build_embedder("hash"))
+    finally:
+        stop(server)
+    with pytest.raises(VectorStoreError, match=f"the Chroma server at {url} did not answer .*chroma run"):
+        vstore.count()
