@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tests.conftest import SEED_ARTICLE, SEED_SOURCES, make_pipeline, seed_script
-from tests.fakes import scripted
+from tests.fakes import register_fake, scripted
 from verify import library_lock
 from verify.cli import app
 from verify.config import Settings
@@ -150,3 +150,15 @@ def test_a_server_lost_midway_is_one_clear_error(tmp_path):
         stop(server)
     with pytest.raises(VectorStoreError, match=f"the Chroma server at {url} did not answer .*chroma run"):
         vstore.count()
+
+
+def test_verify_run_names_the_server_as_its_vector_store(chroma_url, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("VERIFY_EXTRACT_MODE", "abstractive")
+    monkeypatch.setenv("VERIFY_WINDOW_CHARS", "20000")  # one extraction call, as scripted
+    register_fake(scripted(*seed_script()))
+    result = runner.invoke(app, ["run", str(SEED_ARTICLE), "--sources", str(SEED_SOURCES), "--model", "fake", "-j", "1",
+                                 "--vectorstore", chroma_url, "--collection", "cli-run"])
+    assert result.exit_code == 0, result.output
+    assert f"(vector store {chroma_url})" in " ".join(result.output.split())
+    assert http_client(chroma_url).get_collection("cli-run").count() > 0
