@@ -72,9 +72,11 @@ def password_login(settings: Settings) -> roles.TeamUser | None:
     config = roles.load(settings.auth_config)
     authenticator = stauth.Authenticate(config.credentials.model_dump(), config.cookie.name, config.cookie.key,
                                         config.cookie.expiry_days, auto_hash=False)
-    authenticator.login(location="main", key="login",
-                        fields={"Form name": "Log in to review", "Username": "Username", "Password": "Password",
-                                "Login": "Log in"})
+    if st.session_state.get("authentication_status"):
+        # Drawn before the login form: a click logs out, deletes the cookie and shows the form in this same
+        # run (a rerun here could cut off the cookie's deletion).
+        logout_button(authenticator)
+    log_in_form(authenticator)
     status = st.session_state.get("authentication_status")
     if status is False:
         st.error("Wrong username or password.")
@@ -85,11 +87,25 @@ def password_login(settings: Settings) -> roles.TeamUser | None:
         authenticator.logout(location="unrendered")
         st.error("Your account is no longer in the users file: ask an admin.")
         return None
-    with st.sidebar:
-        authenticator.logout("Log out", location="sidebar", key="logout", callback=_forget)
-    if not st.session_state.get("authentication_status"):  # just logged out: draw the login form afresh
-        st.rerun()
+    if "verify_logout" not in st.session_state:  # just logged in with the form
+        logout_button(authenticator)
     return who
+
+
+def log_in_form(authenticator) -> None:
+    from streamlit_authenticator.utilities.exceptions import LoginError
+
+    fields = {"Form name": "Log in to review", "Username": "Username", "Password": "Password", "Login": "Log in"}
+    try:
+        authenticator.login(location="main", key="login", fields=fields)
+    except LoginError:  # a still-valid cookie of a user since taken out of the file: ignore it, ask again
+        st.session_state["logout"] = True  # the library then reads no cookie in this session
+        authenticator.login(location="main", key="login", fields=fields)
+
+
+def logout_button(authenticator) -> None:
+    with st.sidebar:  # not key "logout": the library keeps a session value by that name
+        authenticator.logout("Log out", location="sidebar", key="verify_logout", callback=_forget)
 
 
 def _forget(_info=None) -> None:

@@ -214,3 +214,17 @@ def test_streamlit_run_listens_on_this_machine_only_by_default():
 
     settings = tomllib.loads((Path(APP).parents[1] / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
     assert settings["server"]["address"] == "127.0.0.1"
+
+
+def test_log_out_and_a_user_taken_out_of_the_file_is_out_at_once(seeded_run, tmp_path, monkeypatch):
+    path = tmp_path / "users.yaml"
+    monkeypatch.setenv("VERIFY_AUTH_CONFIG", users_file(path))
+    at = open_team_app(seeded_run.run.id)
+    log_in(at, "alice", PASSWORDS["alice"])
+    checked(at.sidebar.button(key="verify_logout").click().run())
+    assert "Log in to review" in visible(at) and not at.selectbox
+    log_in(at, "alice", PASSWORDS["alice"])
+    assert at.selectbox
+    users_file(path, {"bob": "reviewer", "erin": "editor"})  # an admin removes alice
+    checked(at.run())
+    assert "Your account is no longer in the users file" in visible(at) and not at.selectbox
