@@ -147,14 +147,28 @@ def render_conflict(run_id: str, conflict: dict) -> None:
                 + (f" ({md(render.label_text(mine['label']))})" if mine["label"] else "")
                 + (f", note: {md(mine['note'])}" if mine["note"] else ""))
     left, right = st.columns(2)
-    left.button("Override with my decision", type="primary", key="confirm_override", on_click=submit,
+    left.button("Override with my decision", type="primary", key="confirm_override", on_click=whole_pane(submit),
                 args=(run_id, conflict["claim_id"], None, conflict["order"]),
                 kwargs={"force": True, "pending": mine}, width="stretch")
-    right.button("Keep their decision", key="keep_theirs", on_click=keep_theirs,
+    right.button("Keep their decision", key="keep_theirs", on_click=whole_pane(keep_theirs),
                  args=(conflict["claim_id"], latest["id"]), width="stretch")
 
 
+def whole_pane(callback):
+    """A form callback that changes more than this form (the open claim, the flash, a conflict, the
+    article's colours and the progress): rerun the whole page, not only this form's fragment.
+    (Rerunning only the review and article fragments by key measured no faster: the article is most
+    of the page.)"""
+    def run(*args, **kwargs) -> None:
+        callback(*args, **kwargs)
+        st.rerun()
+    return run
+
+
+@st.fragment(key="decision_form")
 def render_form(view: RunView, row: Row, decision: Decision, order: list[str]) -> None:
+    """The decision form: a fragment inside the review pane, so choosing an option or a label reruns
+    only this form; submitting reruns the page (whole_pane)."""
     conflict = st.session_state.get("conflict")
     if conflict and conflict["claim_id"] == row.claim_id:
         render_conflict(view.run.id, conflict)
@@ -185,16 +199,16 @@ def render_form(view: RunView, row: Row, decision: Decision, order: list[str]) -
     render_deciding(view, row)
     left, right = st.columns([3, 2])
     left.button("Submit decision", type="primary", key=f"submit_{cid}", disabled=not (name and ready(form_values(cid))),
-                on_click=submit, args=(view.run.id, cid, expected, order), width="stretch",
+                on_click=whole_pane(submit), args=(view.run.id, cid, expected, order), width="stretch",
                 help="Ctrl+Enter. Enabled once a decision (and, to reject, the corrected label) is chosen.")
     keys.render(cid, row.number)
     if decision.state == "unreviewed":
         return
     if decided_by_me(decision):
-        right.button("Undo last decision", key=f"undo_{cid}", disabled=not name, on_click=undo,
+        right.button("Undo last decision", key=f"undo_{cid}", disabled=not name, on_click=whole_pane(undo),
                      args=(view.run.id, cid, expected, order), width="stretch")
     else:  # someone else's decision is undone only after a confirm step that names them
-        right.button("Undo last decision", key=f"undo_{cid}", disabled=not name, on_click=ask_undo,
+        right.button("Undo last decision", key=f"undo_{cid}", disabled=not name, on_click=whole_pane(ask_undo),
                      args=(cid, undo_summary(decision)), width="stretch")
 
 
@@ -236,6 +250,6 @@ def render_undo_confirm(run_id: str, row: Row, undone: dict, expected: int | Non
     st.warning(f"Undo **{md(undone['reviewer'])}**'s decision on claim #{row.number} ({md(what)})? "
                "It is their decision, not yours.", icon="⚠️")
     left, right = st.columns(2)
-    left.button(f"Undo {md(undone['reviewer'])}'s decision", type="primary", key="confirm_undo", on_click=undo,
+    left.button(f"Undo {md(undone['reviewer'])}'s decision", type="primary", key="confirm_undo", on_click=whole_pane(undo),
                 args=(run_id, row.claim_id, expected, order), width="stretch")
-    right.button("Cancel", key="cancel_undo", on_click=cancel_undo, width="stretch")
+    right.button("Cancel", key="cancel_undo", on_click=whole_pane(cancel_undo), width="stretch")

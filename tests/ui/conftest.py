@@ -49,8 +49,9 @@ def decide(at: AppTest, action: str = "Approve", label: str | None = None, note:
 
 
 def all_html(at: AppTest) -> str:
-    """Every st.html body except the app's own static scroll script (checked on its own)."""
-    return "\n".join(h.value for h in at.get("html") if not h.value.startswith("<script>/* focus"))
+    """Every st.html body except the app's own static scripts (scroll, keys: checked on their own)."""
+    return "\n".join(h.value for h in at.get("html") if not h.value.startswith(("<script>/* focus",
+                                                                                 "<script>/* vf-keys")))
 
 
 def scripts(at: AppTest) -> list[str]:
