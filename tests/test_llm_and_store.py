@@ -17,9 +17,9 @@ from verify.store import MIGRATIONS, Store
 def test_every_call_is_logged_with_prompt_version_hash_and_tokens(seeded_run):
     calls = seeded_run.store.llm_calls(seeded_run.run.id)
     assert [c.purpose for c in calls] == ["extract"] + ["judge"] * 4
-    prompt = load_prompt("judge_claim")
+    prompt = load_prompt("judge_claim", "v2")  # the judge prompt new runs use
     judge = calls[1]
-    assert judge.prompt == prompt.ref and judge.prompt.id == "judge_claim" and judge.prompt.version == "v1"
+    assert judge.prompt == prompt.ref and judge.prompt.id == "judge_claim" and judge.prompt.version == "v2"
     assert judge.model == "fake-model" and judge.usage.prompt_tokens == 100 and judge.usage.completion_tokens == 20
     assert judge.usage.latency_s >= 0 and judge.params["temperature"] == 0.0
 
