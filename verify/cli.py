@@ -340,6 +340,16 @@ def ingest(
         raise typer.Exit(code=1)
 
 
+@app.command("hash-password")
+def hash_password() -> None:
+    """Print a bcrypt hash of a password (asked twice, never shown) for the team users file (VERIFY_AUTH_CONFIG)."""
+    password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        console.print(roles.hash_password(password), highlight=False)
+    except VerifyError as exc:
+        fail(exc)
+
+
 @app.command("ui")
 def ui_command(
     db: Optional[Path] = DbOpt,

@@ -40,7 +40,7 @@ WHAT: dict[str, str] = {"decide": "decide claims", "cite": "cite evidence", "edi
                         "override": "change or undo another reviewer's decision", "publish": "publish the report",
                         "manage_users": "manage users"}
 BCRYPT = re.compile(r"^\$2[aby]\$\d{2}\$[./A-Za-z0-9]{53}$")
-HASH_HINT = ("python -c \"import streamlit_authenticator as s; print(s.Hasher.hash('the password'))\"")
+HASH_HINT = "verify hash-password"
 
 
 class PermissionDenied(VerifyError):
@@ -216,3 +216,12 @@ def check_serving(address: str, settings: Settings) -> str:
         return (f"users are taken from the {settings.trusted_user_header} header: only the login proxy may reach "
                 f"{address}, or anyone can send that header")
     return ""
+
+
+def hash_password(password: str) -> str:
+    """The bcrypt hash to paste into the users file (what streamlit-authenticator's Hasher makes too)."""
+    import bcrypt  # streamlit-authenticator's own dependency
+
+    if not password.strip():
+        raise VerifyError("an empty password cannot protect anything: choose another")
+    return bcrypt.hashpw(password.encode("utf-8"), bcrypt.gensalt()).decode("ascii")

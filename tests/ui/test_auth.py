@@ -228,3 +228,15 @@ def test_log_out_and_a_user_taken_out_of_the_file_is_out_at_once(seeded_run, tmp
     users_file(path, {"bob": "reviewer", "erin": "editor"})  # an admin removes alice
     checked(at.run())
     assert "Your account is no longer in the users file" in visible(at) and not at.selectbox
+
+
+def test_verify_hash_password_prints_a_hash_the_users_file_accepts(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from verify import cli
+
+    result = CliRunner().invoke(cli.app, ["hash-password"], input="s3cret pass\ns3cret pass\n")
+    assert result.exit_code == 0, result.output
+    hashed = result.output.strip().splitlines()[-1]
+    assert roles.BCRYPT.match(hashed) and bcrypt.checkpw(b"s3cret pass", hashed.encode())
+    assert "s3cret" not in result.output  # never echoed
