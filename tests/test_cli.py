@@ -29,6 +29,7 @@ def test_runs_and_show_list_claims_verdicts_and_citations(seeded_run):
     assert "Steve Witkoff a rencontré Vladimir Poutine" in shown.output
     assert re.search(r"chars \d+-\d+ \(exact\)", shown.output)
     assert "SUPPORTED" in shown.output and "REFUTED" in shown.output
+    assert "[1] supports" in shown.output  # each citation shows its sentence's own stance
 
 
 def test_unknown_run_is_a_clear_error(tmp_path):

@@ -87,8 +87,9 @@ def _verdict_cells(verdict: Verdict | None) -> tuple[Text, Text]:
         cites = plain(verdict.error[:300], "magenta")
     else:
         cites = Text("\n").join(
-            line(f"[{i}] \"", c.text, "\" ", plain(f"({c.source_id} chars {c.start}-{c.end})", "dim"))
-            for i, c in enumerate(verdict.citations, start=1)
+            line(f"[{i}] ", plain(f"{c.stance} " if c.stance else ""), "\"", c.text, "\" ",
+                 plain(f"({c.source_id} chars {c.start}-{c.end})", "dim"))
+            for i, c in enumerate(verdict.citations, start=1)  # the sentence's own stance, not the verdict
         ) or Text("no citation", style="dim")
         if verdict.rationale:
             cites.append("\n").append_text(plain(verdict.rationale[:400], "italic"))
