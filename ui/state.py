@@ -18,7 +18,7 @@ from verify.errors import StoreError
 from verify.models import Article, Claim, Run, Verdict
 from verify.model_signals import verdict_shown_confidence
 from verify.review import Decision, decisions
-from verify.store import Store
+from verify.store import RunVersion, Store
 from verify.vocabulary import run_is_demo_grade
 
 
