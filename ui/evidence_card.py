@@ -1,4 +1,5 @@
 """Evidence-first claim card: each evidence sentence with its own stance, what differs from the claim,
+Over 300 lines: one screen (sentences with stances and differences, passages, reviewer citation controls, whole source, add source).
 and where it comes from; every retrieved passage (the cited ones open, the others folded but one click
 away) with a way to cite any of its sentences; the whole stored source on request; a source added from
 the dashboard and the claim re-judged on request.

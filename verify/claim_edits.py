@@ -1,4 +1,5 @@
 """Claim editing: claims a person adds, rewords, marks not check-worthy, merges or has re-judged.
+Over 300 lines: each claim action (add, reword, mark, merge, publication details) with its checks.
 
 Every change is an append-only event in the store's `claim_events` (who, when, action, before/after);
 claim rows are never changed. The effective claim (current wording, check-worthiness, the claim it was

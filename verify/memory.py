@@ -1,4 +1,5 @@
 """Claim memory: a claim close to one already reviewed (any earlier run, any language) gets the earlier
+Over 300 lines: matching, its lexical agreement check and accepting a suggestion belong together.
 decision as a suggestion the reviewer can accept with one click or ignore.
 
 Matching, at run time (`verify run`, `verify memory RUN`), never in the dashboard:

@@ -1,4 +1,5 @@
 """Citation report: build a `Report` from the store for one run, then render it in any format.
+Over 300 lines: it gathers every part of the one report model (claims, decisions, citations, publication); the renderers live in report_*.py.
 
 `render_report(store, run_id, fmt, **options) -> bytes` is the one entry point the CLI and the
 dashboard call. Building reads everything a run stored (claims, verdicts, evidence, review events)

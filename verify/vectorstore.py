@@ -1,4 +1,5 @@
 """The persistent Chroma collection of source chunks.
+Over 300 lines: one class over one collection (folder or server); its lock, errors, rows and Chroma internals are already split out.
 
 We always hand Chroma our own vectors (its built-in default embedder downloads a model and fails
 offline). The embedder spec is written into the collection metadata when it is created; opening

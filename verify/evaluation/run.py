@@ -1,4 +1,5 @@
 """`verify eval`: score retrieval and verdicts on a labelled set.
+Over 300 lines: the evaluator's pooled and paired modes share one loop and one result record.
 
 pooled: every evidence item of the file becomes a source of one temporary library (or, with
 `sources`, a real library of files such as seeds/sources/; files that cannot be read are listed and
