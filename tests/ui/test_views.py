@@ -41,10 +41,11 @@ def test_claim_panel_shows_claim_verdict_and_cited_sentence_in_its_passage(seede
     assert "Machine verdict:** ✓ SUPPORTED · confidence 0.80" in shown
     citation = verdict.citations[0]
     html = all_html(at)
-    # The cited sentence carries its own stance ("cited by the model": no per-sentence stance was judged),
-    # never the claim's verdict label (issue 11).
+    # The cited sentence carries its own stance as the judge gave it (judge_claim/v2), never the claim's
+    # verdict label (issue 11).
+    assert citation.stance == "supports"
     assert f"<b>[1]</b> <span class=\"vf-stance\"" in html
-    assert f"cited by the model</span>{citation.text}" in html.replace("&#x27;", "'")
+    assert f"supports</span>{citation.text}" in html.replace("&#x27;", "'")
     assert f"[1] ✓ SUPPORTED</span>{citation.text}" not in html.replace("&#x27;", "'")
     evidence = seeded_run.store.get_evidence(claim.id)
     assert evidence[0].chunk.source.title in html.replace("&#x27;", "'")
