@@ -19,6 +19,8 @@ import re
 
 import streamlit as st
 
+from ui.render import SCROLL_ARTICLE_JS
+
 # (key, what it does): the single source for the help overlay and the caption under the form.
 SHORTCUTS = [
     ("A", "Approve"),
@@ -66,6 +68,7 @@ def render(claim_id: str, number: int) -> None:
 _HANDLER = r"""
 (() => {
   const cfg = window.__vfKeysCfg;
+""" + SCROLL_ARTICLE_JS + r"""
   const q = (cls, sub) => document.querySelector('.' + cls + (sub ? ' ' + sub : ''));
   const live = (el) => el && !el.closest('[data-stale="true"]');
   const inView = (el) => { const r = el.getBoundingClientRect();
@@ -141,13 +144,7 @@ _HANDLER = r"""
     if (!mark || mark.classList.contains('vf-focus')) return;
     document.querySelectorAll('.vf-article .vf-focus').forEach((m) => m.classList.remove('vf-focus'));
     mark.classList.add('vf-focus');
-    let box = mark.parentElement;
-    while (box && !(box.scrollHeight > box.clientHeight + 4 && getComputedStyle(box).overflowY !== 'visible')) {
-      box = box.parentElement;
-    }
-    if (!box || box === document.scrollingElement || box === document.body) return;
-    const top = mark.getBoundingClientRect().top - box.getBoundingClientRect().top + box.scrollTop;
-    box.scrollTo({top: Math.max(0, top - box.clientHeight / 3)});
+    scrollArticleTo(mark);
   };
   if (!window.__vfKeysOn) { window.addEventListener('keydown', onKey, true); window.__vfKeysOn = true; }
   if (cfg.fresh) {  // a newly opened claim: bring its top into view, focus its decision

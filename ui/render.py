@@ -116,14 +116,10 @@ def locate(passage: str, passage_start: int, start: int, end: int, sentence: str
     return (found, found + len(sentence)) if found >= 0 else None
 
 
-# Scrolls the article box (not the page) so the focused claim is in view. Static code: no article or
-# source text ever goes into this script, only the focused claim's number as a comment, which makes
-# the element differ per focus so Streamlit mounts (and runs) it again.
-_SCROLL_JS = """<script>/* focus %d */
-(() => {
-  const go = (tries) => {
-    const el = document.querySelector('.vf-article .vf-focus');
-    if (!el) { if (tries > 0) setTimeout(() => go(tries - 1), 100); return; }
+# One helper for this script and the keyboard script (ui/keys.py): scroll the article's own scrolling box
+# (not the page) so `el` sits a third of the way down it.
+SCROLL_ARTICLE_JS = r"""
+  const scrollArticleTo = (el) => {
     let box = el.parentElement;
     while (box && !(box.scrollHeight > box.clientHeight + 4 && getComputedStyle(box).overflowY !== 'visible')) {
       box = box.parentElement;
@@ -131,6 +127,18 @@ _SCROLL_JS = """<script>/* focus %d */
     if (!box || box === document.scrollingElement || box === document.body) return;
     const top = el.getBoundingClientRect().top - box.getBoundingClientRect().top + box.scrollTop;
     box.scrollTo({top: Math.max(0, top - box.clientHeight / 3)});
+  };
+"""
+# Scrolls the article box (not the page) so the focused claim is in view. Static code: no article or
+# source text ever goes into this script, only the focused claim's number as a comment, which makes
+# the element differ per focus so Streamlit mounts (and runs) it again.
+_SCROLL_JS = """<script>/* focus %d */
+(() => {
+""" + SCROLL_ARTICLE_JS.replace("%", "%%") + """
+  const go = (tries) => {
+    const el = document.querySelector('.vf-article .vf-focus');
+    if (!el) { if (tries > 0) setTimeout(() => go(tries - 1), 100); return; }
+    scrollArticleTo(el);
   };
   setTimeout(() => go(20), 50);
 })();

@@ -13,16 +13,7 @@ from .. import roles
 from ..errors import VerifyError
 from ..resources import DASHBOARD_APP
 from ..terminal import line, plain
-from .common import (
-    DbOpt,
-    app,
-    console,
-    err,
-    fail,
-    open_for_reading,
-    settings_from,
-    warn_unreadable,
-)
+from .common import DbOpt, app, console, err, fail, open_for_reading, settings_from, warn_unreadable
 
 
 @app.command()

@@ -9,19 +9,8 @@ import typer
 
 from ..errors import VerifyError
 from ..terminal import plain
-from .common import (
-    BaseUrlOpt,
-    DbOpt,
-    EmbedderOpt,
-    ModelOpt,
-    RichProgress,
-    _quiet_libraries,
-    app,
-    console,
-    fail,
-    progress_bar,
-    settings_from,
-)
+from .common import (BaseUrlOpt, DbOpt, EmbedderOpt, ModelOpt, RichProgress, _quiet_libraries, app, console, fail,
+    progress_bar, settings_from)
 from .run_commands import check_top_k, warn_if_demo_grade
 
 

@@ -9,19 +9,8 @@ import typer
 
 from ..errors import VerifyError
 from ..terminal import line, plain
-from .common import (
-    CollectionOpt,
-    DbOpt,
-    EmbedderOpt,
-    VsOpt,
-    _quiet_libraries,
-    app,
-    console,
-    err,
-    fail,
-    progress_bar,
-    settings_from,
-)
+from .common import (CollectionOpt, DbOpt, EmbedderOpt, VsOpt, _quiet_libraries, app, console, err, fail,
+    progress_bar, settings_from)
 
 
 @app.command("memory")

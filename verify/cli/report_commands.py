@@ -12,16 +12,7 @@ import typer
 from ..errors import VerifyError
 from ..terminal import line, plain
 from ..vocabulary import format_for_suffix
-from .common import (
-    DbOpt,
-    app,
-    console,
-    err,
-    fail,
-    open_for_reading,
-    settings_from,
-    warn_unreadable,
-)
+from .common import DbOpt, app, console, err, fail, open_for_reading, settings_from, warn_unreadable
 
 
 @app.command()
