@@ -126,3 +126,27 @@ def test_the_lexical_check_tells_a_changed_figure_place_or_negation_from_a_trans
     assert lexical_conflict(*years) == "different figures: 3 / 2"
     spoken = [ClaimText(t, t, "fr") for t in ("Trump n'avait pas encore parlé à Poutine.", "Trump avait déjà parlé à Poutine.")]
     assert lexical_conflict(*spoken) == "one is negated, the other not"
+
+
+def test_a_claim_memory_failure_costs_the_suggestions_never_the_run(seeded_run, monkeypatch):
+    """README: 'Claim memory matching fails during verify run: the run is kept whole' with a warning."""
+    from verify import memory
+    from verify.errors import VerifyError
+
+    review_first_three(seeded_run)
+
+    def broken(*args, **kwargs):
+        raise VerifyError("the store is locked")
+
+    monkeypatch.setattr(memory, "compute_matches", broken)
+    notes = []
+    replies = [extraction_reply(*[(q, c, e) for q, c, e, _ in SEED_CLAIMS])]
+    replies += [judge_reply(label, [] if label == "NOT_ENOUGH_INFO" else ["S1"]) for *_, label in SEED_CLAIMS]
+    pipeline = make_pipeline(scripted(*replies))
+    pipeline.progress.note = notes.append
+    outcome = pipeline.run(str(SEED_ARTICLE), [str(SEED_SOURCES)])
+    assert outcome.run.status == "done"
+    assert len(pipeline.store.get_verdicts(outcome.run.id)) == len(SEED_CLAIMS)  # every verdict kept
+    assert not pipeline.store.memory_matches(run_id=outcome.run.id)
+    assert any(n.startswith("warning: claim memory not updated (the store is locked)")
+               and f"verify memory {outcome.run.id}" in n for n in notes), notes
