@@ -13,6 +13,7 @@ from typing import Callable
 
 from ..models import Claim, Evidence, Verdict, utcnow
 from .connection import Connection
+from .runs import claim_row, write_judgement
 
 # Given the run's claim events so far (dicts, oldest first), the event to append as
 # (claim_id, actor, action, before, after, note); it may raise to append nothing.
@@ -42,10 +43,11 @@ class ClaimEventTables(Connection):
             events = [_event(row) for row in
                       db.execute("SELECT * FROM claim_events WHERE run_id = ? ORDER BY id", (run_id,)).fetchall()]
             if new_claim is not None:
-                _insert_claim(db, new_claim(events, _next_index(db, run_id)))
+                db.execute("INSERT INTO claims VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                           claim_row(new_claim(events, _next_index(db, run_id))))
             claim_id, actor, action, before, after, note = draw_up(events)
             if judgement is not None:
-                _replace_judgement(db, *judgement)
+                write_judgement(db, *judgement)
             cursor = db.execute(
                 "INSERT INTO claim_events (run_id, claim_id, actor, action, before, after, note, created_at) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -53,10 +55,6 @@ class ClaimEventTables(Connection):
                  json.dumps(after, ensure_ascii=False), note, utcnow()))
             row = db.execute("SELECT * FROM claim_events WHERE id = ?", (cursor.lastrowid,)).fetchone()
         return _event(row)
-
-    def verdict_of(self, claim_id: str) -> Verdict | None:
-        rows = self.query("SELECT * FROM verdicts WHERE claim_id = ?", (claim_id,))
-        return self._verdict(rows[0]) if rows else None  # type: ignore[attr-defined]  (RunTables)
 
 
 def _event(row: sqlite3.Row) -> dict:
@@ -68,19 +66,3 @@ def _event(row: sqlite3.Row) -> dict:
 def _next_index(db: sqlite3.Connection, run_id: str) -> int:
     # Claim numbers people already refer to never change: a claim added by hand is numbered after the rest.
     return db.execute("SELECT COALESCE(MAX(idx), -1) + 1 FROM claims WHERE run_id = ?", (run_id,)).fetchone()[0]
-
-
-def _insert_claim(db: sqlite3.Connection, claim: Claim) -> None:
-    db.execute("INSERT INTO claims VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-               (claim.id, claim.run_id, claim.index, claim.text, claim.text_en,
-                claim.span.start if claim.span else None, claim.span.end if claim.span else None,
-                claim.anchor, claim.model_dump_json()))
-
-
-def _replace_judgement(db: sqlite3.Connection, claim: Claim, evidence: list[Evidence], verdict: Verdict) -> None:
-    db.execute("DELETE FROM evidence WHERE claim_id = ?", (claim.id,))
-    for item in evidence:
-        db.execute("INSERT INTO evidence VALUES (?, ?, ?, ?)", (claim.id, item.rank, item.chunk.id, item.model_dump_json()))
-    db.execute("INSERT OR REPLACE INTO verdicts VALUES (?, ?, ?, ?, ?, ?, ?)",
-               (verdict.id, verdict.run_id, verdict.claim_id, verdict.status,
-                verdict.label.value if verdict.label else None, verdict.model_dump_json(), verdict.created_at))

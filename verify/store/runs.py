@@ -84,12 +84,7 @@ class RunTables(Connection):
     def save_claims(self, claims: list[Claim]) -> None:
         with self.transaction() as db:
             for claim in claims:
-                db.execute(
-                    "INSERT OR REPLACE INTO claims VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (claim.id, claim.run_id, claim.index, claim.text, claim.text_en,
-                     claim.span.start if claim.span else None, claim.span.end if claim.span else None,
-                     claim.anchor, claim.model_dump_json()),
-                )
+                db.execute("INSERT OR REPLACE INTO claims VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", claim_row(claim))
 
     def get_claims(self, run_id: str) -> list[Claim]:
         rows = self.query("SELECT id, data FROM claims WHERE run_id = ? ORDER BY idx", (run_id,))
@@ -98,15 +93,7 @@ class RunTables(Connection):
     def save_judgement(self, claim: Claim, evidence: list[Evidence], verdict: Verdict) -> None:
         """Evidence and verdict of one claim, in one transaction: a crash leaves neither or both."""
         with self.transaction() as db:
-            db.execute("DELETE FROM evidence WHERE claim_id = ?", (claim.id,))
-            for item in evidence:
-                db.execute("INSERT INTO evidence VALUES (?, ?, ?, ?)",
-                           (claim.id, item.rank, item.chunk.id, item.model_dump_json()))
-            db.execute(
-                "INSERT OR REPLACE INTO verdicts VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (verdict.id, verdict.run_id, verdict.claim_id, verdict.status,
-                 verdict.label.value if verdict.label else None, verdict.model_dump_json(), verdict.created_at),
-            )
+            write_judgement(db, claim, evidence, verdict)
 
     def get_evidence(self, claim_id: str) -> list[Evidence]:
         rows = self.query("SELECT claim_id || ':' || rank AS key, data FROM evidence WHERE claim_id = ? ORDER BY rank",
@@ -117,6 +104,10 @@ class RunTables(Connection):
         rows = self.query("SELECT * FROM verdicts WHERE run_id = ?", (run_id,))
         verdicts = [self._verdict(row) for row in rows]
         return {v.claim_id: v for v in verdicts}
+
+    def verdict_of(self, claim_id: str) -> Verdict | None:
+        rows = self.query("SELECT * FROM verdicts WHERE claim_id = ?", (claim_id,))
+        return self._verdict(rows[0]) if rows else None
 
     def _verdict(self, row: sqlite3.Row) -> Verdict:
         """A verdict whose stored JSON is damaged becomes a failed verdict that says so and keeps the
@@ -175,6 +166,23 @@ class RunTables(Connection):
                     continue
             out.append(RetrievedSource(row["claim_id"], row["chunk_id"], parsed[row["chunk_id"]]))
         return out
+
+
+def claim_row(claim: Claim) -> tuple:
+    """The `claims` row of a claim (a run's extracted claims, or one added by hand)."""
+    return (claim.id, claim.run_id, claim.index, claim.text, claim.text_en,
+            claim.span.start if claim.span else None, claim.span.end if claim.span else None,
+            claim.anchor, claim.model_dump_json())
+
+
+def write_judgement(db: sqlite3.Connection, claim: Claim, evidence: list[Evidence], verdict: Verdict) -> None:
+    """Replace a claim's evidence and verdict, inside the caller's transaction (a run's or a re-judgement's)."""
+    db.execute("DELETE FROM evidence WHERE claim_id = ?", (claim.id,))
+    for item in evidence:
+        db.execute("INSERT INTO evidence VALUES (?, ?, ?, ?)", (claim.id, item.rank, item.chunk.id, item.model_dump_json()))
+    db.execute("INSERT OR REPLACE INTO verdicts VALUES (?, ?, ?, ?, ?, ?, ?)",
+               (verdict.id, verdict.run_id, verdict.claim_id, verdict.status,
+                verdict.label.value if verdict.label else None, verdict.model_dump_json(), verdict.created_at))
 
 
 def _run(row: sqlite3.Row) -> Run:
