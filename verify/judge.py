@@ -165,9 +165,14 @@ def local_grammar(schema: type[Strict], has_evidence: bool) -> dict:
     return grammar
 
 
+def is_calibrated(llm: StructuredLLM) -> bool:
+    """The backend scores stances itself (its chat model offers `stance_probe()`, verify/backends/qwen.py)."""
+    return callable(getattr(getattr(llm, "chat", None), "stance_probe", None))
+
+
 def judge_claim(claim: Claim, evidence: list[Evidence], llm: StructuredLLM, prompt: Prompt,
                 language: str) -> Verdict:
-    if callable(getattr(getattr(llm, "chat", None), "stance_probe", None)):  # calibrated scorer (local:qwen): no JSON prompt
+    if is_calibrated(llm):  # calibrated scorer (local:qwen): no JSON prompt
         from .judge_calibrated import judge_calibrated
 
         return judge_calibrated(claim, evidence, llm, language)

@@ -20,7 +20,7 @@ from dataclasses import replace
 
 from .calibration import LABELS, Calibrator, decide
 from .calls import CallRecord
-from .judge import NumberedSentence, flag_evidence, number_sentences, to_citation
+from .judge import NumberedSentence, flag_evidence, is_calibrated, number_sentences, to_citation
 from .models import Citation, Claim, Evidence, Usage, Verdict
 from .prompts import Prompt
 from .replycache import request_hash
@@ -35,12 +35,7 @@ SENTENCE_STANCE = {"SUPPORTED": "supports", "REFUTED": "refutes", "NOT_ENOUGH_IN
 
 def stance_probe_of(llm: StructuredLLM) -> ProbeModel | None:
     """The backend's stance scorer, or None for a backend judged by the JSON prompt."""
-    probe = getattr(getattr(llm, "chat", None), "stance_probe", None)
-    return probe() if callable(probe) else None
-
-
-def is_calibrated(llm: StructuredLLM) -> bool:
-    return callable(getattr(getattr(llm, "chat", None), "stance_probe", None))
+    return llm.chat.stance_probe() if is_calibrated(llm) else None
 
 
 def judge_prompt_of(llm: StructuredLLM) -> Prompt | None:
