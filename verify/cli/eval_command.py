@@ -11,7 +11,7 @@ from ..errors import VerifyError
 from ..terminal import plain
 from .common import (BaseUrlOpt, DbOpt, EmbedderOpt, ModelOpt, RichProgress, _quiet_libraries, app, console, fail,
     progress_bar, settings_from)
-from .run_commands import check_top_k, warn_if_demo_grade
+from .run_commands import warn_if_demo_grade
 
 
 @app.command("eval")
@@ -35,7 +35,6 @@ def eval_command(
 
     settings = settings_from(model=model, base_url=base_url, embedder=embedder, db_path=db, top_k=top_k,
                              concurrency=concurrency, use_cache=False if no_cache else None)
-    check_top_k(settings, from_flag=top_k is not None)
     cfg = EvalConfig(dataset=dataset, mode=mode, limit=limit, seed=seed, sources=sources or None)
     try:
         evaluator = Evaluator(cfg, settings)  # validates the dataset before loading any model

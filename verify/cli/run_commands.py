@@ -37,7 +37,6 @@ def run(
     settings = settings_from(model=model, base_url=base_url, embedder=embedder, db_path=db, vectorstore=vectorstore,
                              collection=collection, top_k=top_k, concurrency=concurrency,
                              use_cache=False if no_cache else None)
-    check_top_k(settings, from_flag=top_k is not None)
     warn_if_demo_grade(settings)
     from ..pipeline import Pipeline
 
@@ -55,18 +54,6 @@ def run(
                                 f"run {outcome.run.id} is stored as failed. Fix the model endpoint, then: verify run "
                                 f"--resume {outcome.run.id}"), highlight=False)
         raise typer.Exit(code=1)
-
-
-TOP_K_RANGE = range(1, 51)
-
-
-def check_top_k(settings: Settings, from_flag: bool) -> None:
-    """0 passages would make every claim NOT_ENOUGH_INFO and a negative number would slice the
-    library: both look like results, so they are refused."""
-    if settings.top_k not in TOP_K_RANGE:
-        where = "--top-k" if from_flag else "VERIFY_TOP_K"
-        fail(VerifyError(f"{where}={settings.top_k} is not valid: expected a whole number of passages "
-                         f"from {TOP_K_RANGE.start} to {TOP_K_RANGE.stop - 1}, e.g. 5"))
 
 
 def usage_line(usage: dict) -> str:
@@ -125,7 +112,6 @@ def rejudge(
     _quiet_libraries()
     settings = settings_from(model=model, base_url=base_url, embedder=embedder, db_path=db, vectorstore=vectorstore,
                              collection=collection, top_k=top_k, use_cache=False if no_cache else None)
-    check_top_k(settings, from_flag=top_k is not None)
     if not settings.db_path.is_file():  # re-judging never creates a store
         fail(VerifyError(f"no store at {settings.db_path}: check --db or VERIFY_DB (`verify run` creates the store)"))
     warn_if_demo_grade(settings)
