@@ -270,3 +270,20 @@ def test_qwen_verifies_a_two_claim_article_end_to_end(tmp_path, monkeypatch):
         assert "Calibrated probabilities:" in verdict.rationale
     claims = store.get_claims(run.id)
     assert any(c.text_en != c.text for c in claims), "no claim got an English form"
+
+
+class TranslationFails(ScriptedProbe):
+    def complete(self, prompt, max_tokens, **values):
+        self.calls.append((prompt.ref.id, values.get("claim")))
+        raise RuntimeError("llama_decode returned -3")
+
+
+def test_a_failed_translation_keeps_the_claims_own_wording_and_is_logged(tmp_path):
+    """README: 'A failed translation alone keeps the claim's own wording for retrieval' (call log keeps it)."""
+    store = Store(tmp_path / "v.db")
+    probe = TranslationFails({})
+    [kept] = with_english_forms([claim()], "fr", llm_with(probe, store))
+    assert kept.text == CLAIM_FR and kept.text_en == CLAIM_FR
+    assert probe.calls == [("translate_claim", CLAIM_FR)]
+    [logged] = store.llm_calls("r1")
+    assert logged.purpose == "translate" and "llama_decode returned -3" in (logged.error or "")
