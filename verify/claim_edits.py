@@ -143,10 +143,19 @@ def _actor(name: str) -> str:
 
 
 def _current(store: Store, run_id: str, events: list[dict], claim_id: str) -> tuple[EffectiveClaim, dict[str, EffectiveClaim]]:
-    claims = replay(store.get_claims(run_id), [ClaimEvent(**e) for e in events])
+    claims = _replayed(store, run_id, events)
+    return _member(claims, run_id, claim_id), claims
+
+
+def _replayed(store: Store, run_id: str, events: list[dict]) -> dict[str, EffectiveClaim]:
+    """The run's claims as the events read inside a write transaction leave them."""
+    return replay(store.get_claims(run_id), [ClaimEvent(**e) for e in events])
+
+
+def _member(claims: dict[str, EffectiveClaim], run_id: str, claim_id: str) -> EffectiveClaim:
     if claim_id not in claims:
         raise VerifyError(f"claim {claim_id} is not part of run {run_id}; reopen the run and try again")
-    return claims[claim_id], claims
+    return claims[claim_id]
 
 
 def exact_span(article_text: str, start: int, end: int) -> Span:
@@ -176,7 +185,7 @@ def add_claim(store: Store, run_id: str, start: int, end: int, actor: str, text:
     made: list[Claim] = []
 
     def new_claim(events: list[dict], index: int) -> Claim:
-        for other in replay(store.get_claims(run_id), [ClaimEvent(**e) for e in events]).values():
+        for other in _replayed(store, run_id, events).values():
             if other.claim.span == span:
                 raise VerifyError(f"claim #{other.claim.index + 1} already covers exactly this text; "
                                   "edit or re-mark that claim instead")
@@ -238,7 +247,7 @@ def merge(store: Store, run_id: str, survivor_id: str, absorbed_id: str, actor: 
 
     def draw_up(events: list[dict]):
         absorbed, claims = _current(store, run_id, events, absorbed_id)
-        survivor, _ = _current(store, run_id, events, survivor_id)
+        survivor = _member(claims, run_id, survivor_id)
         number = absorbed.claim.index + 1
         if survivor_id == absorbed_id:
             raise VerifyError("a claim cannot absorb itself: choose another claim")
