@@ -26,7 +26,7 @@ from rapidfuzz import fuzz
 from .claim_edits import effective_claims
 from .errors import VerifyError
 from .models import Claim, Label, ReviewCitation, ReviewEvent, Strict, Verdict
-from .review import Decision, citations_of, decide, replay
+from .review import Decision, citations_of, decide, decisions, replay
 from .store import MemoryMatch, Store
 
 # Cosine (USE) at or above which two claims are the same claim; chosen on the dev half of
@@ -228,10 +228,10 @@ def reviewed_elsewhere(store: Store, run_id: str) -> list[Reviewed]:
     out = []
     for other_run, claim_ids in by_run.items():
         language = store.get_article(store.get_run(other_run).article_id).language
-        claims = effective_claims(store, other_run)
+        claims, decided = effective_claims(store, other_run), decisions(store, other_run)
         for claim_id in claim_ids:
             item = claims.get(claim_id)
-            if item is None or not item.counted or not replay(claim_id, store.review_events(claim_id=claim_id)).reviewed:
+            if item is None or not item.counted or claim_id not in decided or not decided[claim_id].reviewed:
                 continue
             out.append(Reviewed(other_run, item.claim, ClaimText(item.claim.text, item.claim.text_en, language)))
     return out
