@@ -4,6 +4,8 @@ environment variable, and no module but verify/config.py reads a VERIFY_* variab
 import ast
 from pathlib import Path
 
+import pytest
+
 from verify.config import Settings, env_names
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,3 +36,19 @@ def test_only_config_reads_verify_variables():
         tree = ast.parse(path.read_text(encoding="utf-8"))
         offenders += [f"{path.relative_to(ROOT)}:{n.lineno}" for n in ast.walk(tree) if _reads_verify_variable(n)]
     assert not offenders, f"read VERIFY_* through verify.config instead: {offenders}"
+
+
+def test_one_setting_read_below_the_commands_is_checked_by_its_variable(monkeypatch):
+    from verify.config import env_setting
+    from verify.errors import ConfigError
+
+    monkeypatch.setenv("VERIFY_EMBED_THREADS", "")
+    assert env_setting("embed_threads") is None  # empty counts as unset
+    monkeypatch.setenv("VERIFY_EMBED_THREADS", "3")
+    assert env_setting("embed_threads") == 3
+    monkeypatch.setenv("VERIFY_EMBED_THREADS", "0")
+    with pytest.raises(ConfigError, match="VERIFY_EMBED_THREADS='0' is not valid"):
+        env_setting("embed_threads")
+    monkeypatch.delenv("VERIFY_BASE_URL", raising=False)
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
+    assert env_setting("base_url") == "http://127.0.0.1:9/v1"  # the field's second variable
