@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -50,33 +51,71 @@ def wait_healthy(url: str, proc: subprocess.Popen, timeout_s: float = 40.0) -> N
     raise AssertionError(f"the dashboard did not answer at {url} within {timeout_s}s")
 
 
+VERIFY = [shutil.which("verify")] if shutil.which("verify") else [sys.executable, "-m", "verify.cli"]
+
+
+def need_chromium() -> None:
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+
+
+@contextmanager
+def verify_ui(db: Path, log: Path, *args: str, env: dict | None = None):
+    """`verify ui` on the store at `db` on a free port, logging to `log`: yields its base URL once healthy;
+    stopped (by pid) at the end."""
+    port = free_port()
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(VERIFY + ["ui", "--db", str(db), "--port", str(port), *args],
+                                stdout=out, stderr=subprocess.STDOUT, env=env if env is not None else dict(os.environ))
+        url = f"http://127.0.0.1:{port}"
+        try:
+            wait_healthy(url, proc)
+            yield url
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
 @pytest.fixture
 def server(seeded_run, tmp_path):
     """`verify ui` serving the seeded store; stopped (by pid) at the end."""
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
-    port = free_port()
-    verify_cmd = [shutil.which("verify")] if shutil.which("verify") else [sys.executable, "-m", "verify.cli"]
-    log = open(tmp_path / "ui.log", "wb")
-    proc = subprocess.Popen(verify_cmd + ["ui", "--db", str(seeded_run.store.path), "--port", str(port)],
-                            stdout=log, stderr=subprocess.STDOUT, env=dict(os.environ))
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(url, proc)
+    need_chromium()
+    with verify_ui(seeded_run.store.path, tmp_path / "ui.log") as url:
         yield url, seeded_run
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 def settle(page) -> None:
     """Wait for the script run to finish (Streamlit keeps stale elements on screen while it reruns)."""
     page.wait_for_function("!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30_000)
     page.wait_for_timeout(300)
+
+
+def new_page(browser, width: int = 1440, height: int = 900):
+    page = browser.new_page(viewport={"width": width, "height": height})
+    page.set_default_timeout(30_000)
+    return page
+
+
+def type_reviewer(page, name: str) -> None:
+    reviewer = page.get_by_role("textbox", name="Reviewer")
+    reviewer.fill(name)
+    reviewer.press("Enter")
+
+
+def open_run(browser, url: str, run_id: str, reviewer: str):
+    """A page on the run, its first claim shown, with a reviewer name typed in."""
+    from playwright.sync_api import expect
+
+    page = new_page(browser)
+    page.goto(f"{url}/?run={run_id}")
+    expect(page.get_by_text("Claim #1", exact=True)).to_be_visible()
+    settle(page)
+    type_reviewer(page, reviewer)
+    settle(page)
+    return page
 
 
 def test_review_in_a_real_browser(server):
@@ -89,16 +128,13 @@ def test_review_in_a_real_browser(server):
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1500, "height": 1500})
-        page.set_default_timeout(30_000)
+        page = new_page(browser, 1500, 1500)
         page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
         page.goto(url)
         page.get_by_role("button", name="Open run").click()
         expect(page.get_by_text("Claim #1", exact=True)).to_be_visible()
         settle(page)
-        reviewer = page.get_by_role("textbox", name="Reviewer")
-        reviewer.fill("Browser Alice")
-        reviewer.press("Enter")
+        type_reviewer(page, "Browser Alice")
         submit = page.get_by_role("button", name="Submit decision")
         expect(submit).to_be_disabled()  # nothing is preselected
         page.get_by_role("radiogroup", name="Decision").get_by_text("Approve", exact=True).click()
@@ -157,9 +193,7 @@ def open_as(browser, url: str, run_id: str, name: str):
     page.goto(f"{url}/?run={run_id}")
     expect(page.get_by_role("button", name="Submit decision")).to_be_visible()
     settle(page)
-    reviewer = page.get_by_role("textbox", name="Reviewer")
-    reviewer.fill(name)
-    reviewer.press("Enter")
+    type_reviewer(page, name)
     expect(page.get_by_role("button", name="Submit decision")).to_be_visible()
     settle(page)
     return page

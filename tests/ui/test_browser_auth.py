@@ -5,15 +5,11 @@ across a reload, and a logout."""
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 from tests.ui.test_auth import PASSWORDS, users_file
-from tests.ui.test_browser import CHROMIUM, CHROMIUM_ARGS, free_port, settle, wait_healthy
+from tests.ui.test_browser import CHROMIUM, CHROMIUM_ARGS, need_chromium, new_page, settle, verify_ui
 from verify.review import events_for
 
 pytestmark = pytest.mark.browser
@@ -21,26 +17,11 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def team_server(seeded_run, tmp_path):
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
-    port = free_port()
+    need_chromium()
     env = dict(os.environ, VERIFY_AUTH_CONFIG=users_file(tmp_path / "users.yaml"))
-    verify_cmd = [shutil.which("verify")] if shutil.which("verify") else [sys.executable, "-m", "verify.cli"]
-    log = open(tmp_path / "ui.log", "wb")
     # 0.0.0.0: allowed because a users file is set (without it `verify ui` refuses, tests/ui/test_auth.py)
-    proc = subprocess.Popen(verify_cmd + ["ui", "--db", str(seeded_run.store.path), "--port", str(port),
-                                          "--address", "0.0.0.0"], stdout=log, stderr=subprocess.STDOUT, env=env)
-    url = f"http://127.0.0.1:{port}/?run={seeded_run.run.id}"
-    try:
-        wait_healthy(f"http://127.0.0.1:{port}", proc)
-        yield url, seeded_run
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+    with verify_ui(seeded_run.store.path, tmp_path / "ui.log", "--address", "0.0.0.0", env=env) as url:
+        yield f"{url}/?run={seeded_run.run.id}", seeded_run
 
 
 def log_in(page, username: str, password: str) -> None:
@@ -56,8 +37,7 @@ def test_log_in_decide_reload_and_log_out_in_a_real_browser(team_server):
     url, seeded = team_server
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1500, "height": 1200})
-        page.set_default_timeout(30_000)
+        page = new_page(browser, 1500, 1200)
         expect.set_options(timeout=20_000)  # the first script run imports the page modules on 2 shared cores
         page.goto(url)
         expect(page.get_by_text("Log in to review")).to_be_visible()

@@ -4,17 +4,11 @@ server started here; `verify ui` re-judges through `verify rejudge` with the has
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
 from tests.fakes import judge_reply
 from tests.openai_server import Behaviour, OpenAICompatibleServer
-from tests.ui.test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, free_port, settle, wait_healthy
+from tests.ui.test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, need_chromium, open_run, settle, verify_ui
 from verify import claim_edits
 
 pytestmark = pytest.mark.browser
@@ -25,28 +19,13 @@ OPENING = "Le président américain Donald Trump a exhorté vendredi le préside
 @pytest.fixture
 def ui_with_model(seeded_run, tmp_path, monkeypatch):
     """A scripted judge server and `verify ui` on the seeded store, with that server as its model."""
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+    need_chromium()
     with OpenAICompatibleServer(lambda request: Behaviour(judge_reply("SUPPORTED", ["S1"]))) as model:
         monkeypatch.setenv("VERIFY_MODEL", "judge-2026")
         monkeypatch.setenv("VERIFY_BASE_URL", model.base_url)
         monkeypatch.setenv("VERIFY_EMBEDDER", "hash")
-        port = free_port()
-        verify_cmd = [shutil.which("verify")] if shutil.which("verify") else [sys.executable, "-m", "verify.cli"]
-        log = open(tmp_path / "ui.log", "wb")
-        proc = subprocess.Popen(verify_cmd + ["ui", "--db", str(seeded_run.store.path), "--port", str(port)],
-                                stdout=log, stderr=subprocess.STDOUT, env=dict(os.environ))
-        url = f"http://127.0.0.1:{port}"
-        try:
-            wait_healthy(url, proc)
+        with verify_ui(seeded_run.store.path, tmp_path / "ui.log") as url:
             yield url, seeded_run, model
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-            log.close()
 
 
 def test_a_claim_added_from_the_article_is_judged(ui_with_model):
@@ -58,15 +37,7 @@ def test_a_claim_added_from_the_article_is_judged(ui_with_model):
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1440, "height": 900})
-        page.set_default_timeout(30_000)
-        page.goto(f"{url}/?run={run_id}")
-        expect(page.get_by_text("Claim #1", exact=True)).to_be_visible()
-        settle(page)
-        reviewer = page.get_by_role("textbox", name="Reviewer")
-        reviewer.fill("Browser Alice")
-        reviewer.press("Enter")
-        settle(page)
+        page = open_run(browser, url, run_id, "Browser Alice")
         page.get_by_text("Add a claim from the article").click()
         expect(page.get_by_role("button", name="Add claim")).to_be_enabled()
         settle(page)

@@ -4,13 +4,11 @@ refuting the claim, and `verify report RUN --format html` carries that reviewer 
 from __future__ import annotations
 
 import html
-import shutil
 import subprocess
-import sys
 
 import pytest
 
-from tests.ui.test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, server, settle  # noqa: F401 (fixture)
+from tests.ui.test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, VERIFY, open_run, server, settle  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.browser
 
@@ -41,15 +39,7 @@ def test_a_reviewer_citation_from_a_folded_passage_reaches_the_html_report(serve
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1440, "height": 900})
-        page.set_default_timeout(30_000)
-        page.goto(f"{url}/?run={run_id}")
-        expect(page.get_by_text("Claim #1", exact=True)).to_be_visible()
-        settle(page)
-        reviewer = page.get_by_role("textbox", name="Reviewer")
-        reviewer.fill("Browser Bea")
-        reviewer.press("Enter")
-        settle(page)
+        page = open_run(browser, url, run_id, "Browser Bea")
         passage = page.locator("[data-testid='stExpander']").filter(has_text=f"Passage {folded.rank} ·")
         body = passage.locator("[data-testid='stExpanderDetails']")
         expect(body).to_be_hidden()  # folded until the reviewer opens it
@@ -73,8 +63,7 @@ def test_a_reviewer_citation_from_a_folded_passage_reaches_the_html_report(serve
 
     [event] = store.review_citations(claim_id=claim.id)
     assert (event.reviewer, event.stance, event.text) == ("Browser Bea", "refutes", sentence.text)
-    verify_cmd = [shutil.which("verify")] if shutil.which("verify") else [sys.executable, "-m", "verify.cli"]
-    report = subprocess.run(verify_cmd + ["report", run_id, "--format", "html", "--db", str(store.path)],
+    report = subprocess.run(VERIFY + ["report", run_id, "--format", "html", "--db", str(store.path)],
                             capture_output=True, text=True, timeout=120, check=True).stdout
     reviewer_part = html.unescape(report[report.index("Reviewer citations"):])
     cited = reviewer_part[:reviewer_part.index("</li>")]  # the first reviewer citation of the first claim

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.ui.test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, server, settle  # noqa: F401 (fixture)
+from tests.ui.test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, new_page, server, settle, type_reviewer  # noqa: F401 (fixture)
 from verify.review import decisions, events_for
 
 pytestmark = pytest.mark.browser
@@ -57,15 +57,12 @@ def test_keyboard_only_review_of_three_claims(server):
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1440, "height": 900})
-        page.set_default_timeout(30_000)
+        page = new_page(browser)
         updates: list[str] = []
         watch_updates(page, updates)
         page.goto(f"{url}/?run={run_id}")
         open_claim(page, 1)
-        reviewer = page.get_by_role("textbox", name="Reviewer")
-        reviewer.fill("Keys Kim")
-        reviewer.press("Enter")
+        type_reviewer(page, "Keys Kim")
         settle(page)
         page.evaluate("document.activeElement && document.activeElement.blur()")  # nothing focused
         page.keyboard.press("Control+Enter")  # nothing chosen yet: must record nothing

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.ui.test_browser import CHROMIUM, CHROMIUM_ARGS, server, settle  # noqa: F401 (server: fixture)
+from tests.ui.test_browser import CHROMIUM, CHROMIUM_ARGS, new_page, server, settle  # noqa: F401 (server: fixture)
 
 pytestmark = pytest.mark.browser
 
@@ -28,8 +28,7 @@ def test_table_rows_open_runs_and_claims_and_the_search_survives_a_reload(server
     run_id, third = seeded.run.id, seeded.claims[2].id
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1440, "height": 900})
-        page.set_default_timeout(30_000)
+        page = new_page(browser)
         page.goto(url)
         grid_click(page, 0, 150)  # the article title cell of the only run
         assert f"run={run_id}" in page.url
