@@ -49,6 +49,13 @@ def settings_from(**flags) -> Settings:
         fail(exc)
 
 
+def require_store(db_path: Path) -> None:
+    """Stop with an `error:` line when there is no store at `db_path`: a command that writes to an existing
+    store (re-judging, review data, the dashboard) must never create one from a typo in --db."""
+    if not db_path.is_file():
+        fail(VerifyError(f"no store at {db_path}: check --db or VERIFY_DB (`verify run` creates the store)"))
+
+
 def open_for_reading(db: Optional[Path]):
     """The store for a reading command: it must exist, it is never created, migrated-in-place only if old."""
     from ..store import Store

@@ -13,7 +13,7 @@ from .. import roles
 from ..errors import VerifyError
 from ..resources import DASHBOARD_APP
 from ..terminal import line, plain
-from .common import DbOpt, app, console, err, fail, open_for_reading, settings_from, warn_unreadable
+from .common import DbOpt, app, console, err, fail, open_for_reading, require_store, settings_from, warn_unreadable
 
 
 @app.command()
@@ -68,8 +68,7 @@ def ui_command(
         fail(VerifyError(f"the dashboard is not at {app_path}: reinstall verify (pip install -e . in the checkout)"))
     settings = settings_from(db_path=db)
     db_path = settings.db_path.resolve()
-    if not db_path.is_file():  # the dashboard only reads a store (and adds review events): `verify run` makes one
-        fail(VerifyError(f"no store at {db_path}: check --db or VERIFY_DB (`verify run` creates the store)"))
+    require_store(db_path)  # the dashboard only reads a store (and adds review events): `verify run` makes one
     try:  # off this machine only with a login (verify/roles.py); the page itself checks it too (ui/auth.py)
         warning = roles.check_serving(address, settings)
     except VerifyError as exc:

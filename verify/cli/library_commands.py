@@ -10,7 +10,7 @@ import typer
 from ..errors import VerifyError
 from ..terminal import line, plain
 from .common import (CollectionOpt, DbOpt, EmbedderOpt, VsOpt, _quiet_libraries, app, console, err, fail,
-    progress_bar, settings_from)
+    progress_bar, require_store, settings_from)
 
 
 @app.command("memory")
@@ -23,8 +23,7 @@ def memory_command(
     run it again after more reviewing."""
     _quiet_libraries()
     settings = settings_from(embedder=embedder, db_path=db)
-    if not settings.db_path.is_file():  # never creates a store
-        fail(VerifyError(f"no store at {settings.db_path}: check --db or VERIFY_DB (`verify run` creates the store)"))
+    require_store(settings.db_path)  # never creates a store
     from ..memory import compute_matches
     from ..store import Store
 

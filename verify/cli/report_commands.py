@@ -12,7 +12,7 @@ import typer
 from ..errors import VerifyError
 from ..terminal import line, plain
 from ..vocabulary import format_for_suffix
-from .common import DbOpt, app, console, err, fail, open_for_reading, settings_from, warn_unreadable
+from .common import DbOpt, app, console, err, fail, open_for_reading, require_store, settings_from, warn_unreadable
 
 
 @app.command()
@@ -111,8 +111,7 @@ def claim_meta(
                "appearance_url": appearance_url, "rating": rating}
     writing = any(value is not None for value in changes.values())
     db_path = settings_from(db_path=db).db_path
-    if not db_path.is_file():  # never creates a store
-        fail(VerifyError(f"no store at {db_path}: check --db or VERIFY_DB (`verify run` creates the store)"))
+    require_store(db_path)  # never creates a store
     try:
         scale = load_scale()
         store = Store(db_path) if writing else open_for_reading(db)

@@ -112,8 +112,7 @@ def rejudge(
     _quiet_libraries()
     settings = settings_from(model=model, base_url=base_url, embedder=embedder, db_path=db, vectorstore=vectorstore,
                              collection=collection, top_k=top_k, use_cache=False if no_cache else None)
-    if not settings.db_path.is_file():  # re-judging never creates a store
-        fail(VerifyError(f"no store at {settings.db_path}: check --db or VERIFY_DB (`verify run` creates the store)"))
+    require_store(settings.db_path)  # re-judging never creates a store
     warn_if_demo_grade(settings)
     from ..claim_edits import resolve_claim
     from ..pipeline import rejudge_claim
