@@ -24,11 +24,7 @@ class CitationTables(Connection):
 
     def review_citations(self, *, run_id: str | None = None, claim_id: str | None = None) -> list[ReviewCitation]:
         """The citation events of one claim, or else of a whole run, oldest first."""
-        if claim_id is not None:
-            rows = self.query("SELECT * FROM review_citations WHERE claim_id = ? ORDER BY id", (claim_id,))
-        else:
-            rows = self.query("SELECT * FROM review_citations WHERE run_id = ? ORDER BY id", (run_id,))
-        return [_citation(row) for row in rows]
+        return [_citation(row) for row in self._log_rows("review_citations", run_id, claim_id)]
 
     def append_review_citation(self, event: ReviewCitation) -> ReviewCitation:
         """Append `event` (its id and time are given here); a withdrawal must name a cite of the same claim."""

@@ -123,6 +123,12 @@ class Connection:
             except sqlite3.DatabaseError as exc:
                 raise StoreError(_explain(exc, self.path)) from exc
 
+    def _log_rows(self, table: str, run_id: str | None, claim_id: str | None) -> list[sqlite3.Row]:
+        """The rows of an append-only event log (review_events, review_citations) of one claim, or else of
+        a whole run, oldest first."""
+        column, key = ("claim_id", claim_id) if claim_id is not None else ("run_id", run_id)
+        return self.query(f"SELECT * FROM {table} WHERE {column} = ? ORDER BY id", (key,))
+
     def close(self) -> None:
         with self._lock:
             self.db.close()

@@ -23,11 +23,7 @@ class ReviewTables(Connection):
 
     def review_events(self, *, run_id: str | None = None, claim_id: str | None = None) -> list[ReviewEvent]:
         """The events of one claim, or else of a whole run, oldest first."""
-        if claim_id is not None:
-            rows = self.query("SELECT * FROM review_events WHERE claim_id = ? ORDER BY id", (claim_id,))
-        else:
-            rows = self.query("SELECT * FROM review_events WHERE run_id = ? ORDER BY id", (run_id,))
-        return [ReviewEvent(**dict(row)) for row in rows]
+        return [ReviewEvent(**dict(row)) for row in self._log_rows("review_events", run_id, claim_id)]
 
     def append_review_event(self, *, run_id: str, claim_id: str, expected_last_event: int | None,
                             draw_up: DrawUp) -> ReviewEvent:
