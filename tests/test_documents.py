@@ -76,12 +76,16 @@ def test_folders_are_walked_recursively_skipping_readmes(tmp_path):
 
 def minimal_pdf(text: str) -> bytes:
     """A one-page PDF with a text layer, built by hand (no PDF writer dependency)."""
-    stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode()
+    return one_page_pdf(f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode())
+
+
+def one_page_pdf(stream: bytes, filters: bytes = b"") -> bytes:
+    """A one-page PDF whose page content is `stream` (encoded with `filters`, e.g. b" /Filter /FlateDecode")."""
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Length %d%s >>\nstream\n" % (len(stream), filters) + stream + b"\nendstream",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
     ]
     out = bytearray(b"%PDF-1.4\n")

@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 from tests.conftest import SEED_ARTICLE
 from tests.fakes import extraction_reply
 from tests.openai_server import Behaviour, OpenAICompatibleServer
+from tests.test_documents import one_page_pdf
 from verify.cli import app
 from verify.documents import load_document
 from verify.errors import InputError
@@ -30,21 +31,7 @@ def bomb_pdf(expanded_bytes: int = 80_000_000) -> bytes:
     packer = zlib.compressobj(9)
     block = b" " * 1_000_000
     data = b"".join(packer.compress(block) for _ in range(expanded_bytes // len(block))) + packer.flush()
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(data) + data + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    out, offsets = bytearray(b"%PDF-1.4\n"), []
-    for i, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % i + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1) + b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
+    return one_page_pdf(data, b" /Filter /FlateDecode")
 
 
 @pytest.fixture
