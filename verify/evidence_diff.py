@@ -18,6 +18,8 @@ from typing import Literal, NamedTuple
 
 from pydantic import BaseModel
 
+from .mismatch import stem_in
+
 Kind = Literal["number", "date", "name"]
 
 # --- numbers ------------------------------------------------------------------------------------------
@@ -165,9 +167,7 @@ def names(text: str) -> list[Found]:
 
 def _mentions(word: str, text: str) -> bool:
     """'Ukrainian' is mentioned by 'Ukraine', 'Russie' by 'Russia': a shared 5-letter start, or the word."""
-    w = word.lower()
-    vocab = {v.lower() for v in _WORD.findall(text)}
-    return w in vocab or (len(w) >= 5 and any(len(v) >= 5 and v[:5] == w[:5] for v in vocab))
+    return stem_in(word, {v.lower() for v in _WORD.findall(text)})  # the offline judge's rule (mismatch.py)
 
 
 # --- the comparison -----------------------------------------------------------------------------------

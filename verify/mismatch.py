@@ -60,7 +60,7 @@ def names(text: str) -> set[str]:
     return {w for w in tokens[1:] if w[0].isupper() and w.lower() not in STOPWORDS and len(w) > 1}
 
 
-def _stem_in(word: str, vocabulary: set[str]) -> bool:
+def stem_in(word: str, vocabulary: set[str]) -> bool:
     """'Ukrainian' matches 'ukraine', 'Russia' matches 'russian': a shared 5-letter prefix."""
     w = word.lower()
     return w in vocabulary or any(len(v) >= 5 and len(w) >= 5 and v[:5] == w[:5] for v in vocabulary)
@@ -83,7 +83,7 @@ def mismatches(claim: str, sentence: str) -> list[Mismatch]:
                 found.append(Mismatch(kind="month", claim=month, detail=f"claim says {month}, the sentence says {', '.join(others)}"))
     sent_vocab = {w.lower() for w in words(sentence)}
     for name in sorted(names(claim)):
-        if not _stem_in(name, sent_vocab):
+        if not stem_in(name, sent_vocab):
             found.append(Mismatch(kind="name", claim=name, detail=f"the sentence does not mention {name}"))
     claim_neg, sent_neg = _negations(claim), _negations(sentence)
     if bool(claim_neg) != bool(sent_neg):
@@ -103,4 +103,4 @@ def overlap(claim: str, sentence: str) -> float:
     if not claim_words:
         return 0.0
     vocab = content_words(sentence)
-    return sum(_stem_in(w, vocab) for w in claim_words) / len(claim_words)
+    return sum(stem_in(w, vocab) for w in claim_words) / len(claim_words)
