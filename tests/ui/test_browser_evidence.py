@@ -8,7 +8,8 @@ import subprocess
 
 import pytest
 
-from tests.ui.test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, VERIFY, open_run, server, settle  # noqa: F401 (fixture)
+from tests.ui.test_browser import (ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, VERIFY, open_run, server,  # noqa: F401 (fixture)
+                                   settle)
 
 pytestmark = pytest.mark.browser
 

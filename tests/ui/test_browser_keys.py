@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.ui.test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, new_page, server, settle, type_reviewer  # noqa: F401 (fixture)
+from tests.ui.test_browser import (ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, new_page, server,  # noqa: F401 (fixture)
+                                   settle, type_reviewer)
 from verify.review import decisions, events_for
 
 pytestmark = pytest.mark.browser
