@@ -16,6 +16,9 @@ from verify.store import Store
 
 APP = Path(__file__).resolve().parents[2] / "ui" / "app.py"
 HOSTILE = "<script>alert('x')</script> and <img src=x onerror=alert(1)>"
+SETTINGS = RunSettings(model="fake-model", embedder="hash", top_k=5, collection="sources",
+                       extract_prompt="extract_claims/v1", judge_prompt="judge_claim/v1", window_chars=4000,
+                       temperature=0.0)  # the settings of the runs the dashboard tests build by hand
 
 
 def checked(at: AppTest) -> AppTest:
@@ -100,10 +103,7 @@ def hostile_run(store: Store, label: str = "SUPPORTED", status: str = "ok") -> t
     text = f"Intro {HOSTILE}. The tower is 330 metres tall. Outro."
     article = Article.from_text(text, title=f"Title {HOSTILE}", language="en", source="test")
     store.save_article(article)
-    settings = RunSettings(model="fake-model", embedder="hash", top_k=5, collection="sources",
-                           extract_prompt="extract_claims/v1", judge_prompt="judge_claim/v1", window_chars=4000,
-                           temperature=0.0)
-    run = Run(id="r-hostile", article_id=article.id, created_at=utcnow(), status="done", settings=settings)
+    run = Run(id="r-hostile", article_id=article.id, created_at=utcnow(), status="done", settings=SETTINGS)
     store.create_run(run)
     quote = "The tower is 330 metres tall."
     start = text.index(quote)

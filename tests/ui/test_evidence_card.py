@@ -5,10 +5,10 @@ source, stored as events; a source added from the dashboard and the claim re-jud
 from __future__ import annotations
 
 from tests.fakes import judge_reply, register_fake, scripted
-from tests.ui.conftest import all_html, checked, focus, open_app
+from tests.ui.conftest import SETTINGS, all_html, checked, focus, open_app
 from verify import review
 from verify.config import Settings
-from verify.models import (Article, Chunk, Citation, Claim, Evidence, PromptRef, Run, RunSettings, Sentence, SourceMeta,
+from verify.models import (Article, Chunk, Citation, Claim, Evidence, PromptRef, Run, Sentence, SourceMeta,
                            Span, Verdict, utcnow)
 from verify.store import Store
 from verify.vectorstore import VectorStore
@@ -21,10 +21,7 @@ def rate_run(store: Store, stance: str | None = None, prompt_version: str = "v1"
     """A claim of half a point whose cited sentence says a quarter; a second, uncited passage."""
     article = Article.from_text(f"Intro. {CLAIM} Outro.", title="Taux", language="fr", source="test")
     store.save_article(article)
-    settings = RunSettings(model="fake-model", embedder="hash", top_k=5, collection="sources",
-                           extract_prompt="extract_claims/v1", judge_prompt="judge_claim/v1", window_chars=4000,
-                           temperature=0.0)
-    run = Run(id="r-rate", article_id=article.id, created_at=utcnow(), status="done", settings=settings)
+    run = Run(id="r-rate", article_id=article.id, created_at=utcnow(), status="done", settings=SETTINGS)
     store.create_run(run)
     start = article.text.index(CLAIM)
     claim = Claim(id="c-rate", run_id=run.id, article_id=article.id, index=0, text=CLAIM, text_en=CLAIM, quote=CLAIM,

@@ -3,12 +3,8 @@ in the table, rows that open the run."""
 
 from __future__ import annotations
 
-from tests.ui.conftest import checked, focus, open_app
-from verify.models import Article, Run, RunSettings, utcnow
-
-SETTINGS = RunSettings(model="fake-model", embedder="hash", top_k=5, collection="sources",
-                       extract_prompt="extract_claims/v1", judge_prompt="judge_claim/v1", window_chars=4000,
-                       temperature=0.0)
+from tests.ui.conftest import SETTINGS, checked, focus, open_app
+from verify.models import Article, Run, utcnow
 
 
 def add_run(store, run_id: str, text: str, title: str, status: str, source: str = "notes/brief.md") -> Run:
