@@ -1,6 +1,7 @@
 """Claim panel: the claim, the machine verdict, warnings, then the evidence-first card (ui/evidence_card.py:
 each evidence sentence with its own stance, differences and source; every retrieved passage; reviewer
-citations; the whole source; adding a source and re-judging), and the claim's review history."""
+citations; the whole source; adding a source and re-judging). The claim's review history is
+ui/activity.py's render_claim_history."""
 
 from __future__ import annotations
 
@@ -70,19 +71,3 @@ def render_injection(verdict: Verdict) -> None:
     notice = st.error if verdict.suspicious_citations else st.warning
     notice(f"**Possible prompt injection:** a source shown to the model gives it orders; check this verdict "
            f"against the sources by hand.\n\n{lines}", icon="⚠️")
-
-
-def history_rows(decision: Decision) -> list[dict]:
-    return [{"when": e.created_at.replace("T", " ")[:19], "reviewer": e.reviewer, "action": e.action,
-             "label before": e.label_before or "", "label after": e.label_after or "", "note": e.note}
-            for e in decision.history]
-
-
-def render_history(decision: Decision) -> None:
-    st.markdown(f"**History ({len(decision.history)} event{'s' if len(decision.history) != 1 else ''})**")
-    if not decision.history:
-        st.caption("No review event yet.")
-        return
-    # A dataframe shows cell text as text, so notes need no escaping here.
-    st.dataframe(history_rows(decision), hide_index=True, width="stretch", key=f"history_{decision.claim_id}")
-
