@@ -86,7 +86,7 @@ def submit(run_id: str, claim_id: str, expected: int | None, order: list[str], f
         return
     st.session_state.pop("conflict", None)
     acknowledge(claim_id, event.id)
-    after = render.label_text(event.label_after) if event.label_after else "no label"
+    after = activity.tag(event.label_after)
     action = event.action.replace("_", " ")
     number = next((c.index + 1 for c in view.claims if c.id == claim_id), "?")
     if event.action == "undo":  # say which decision it undid: "undo of Alice's reject (✗ REFUTED) at 14:02 CET"
@@ -139,7 +139,7 @@ def render_conflict(run_id: str, conflict: dict) -> None:
     latest = conflict["latest"]
     mine = conflict["params"]
     st.warning(f"**Changed by someone else.** {md(conflict['message'])}", icon="⚠️")
-    their = render.label_text(latest["label_after"]) if latest["label_after"] else "no label"
+    their = activity.tag(latest["label_after"])
     st.markdown(f"Their decision: **{md(latest['action'].replace('_', ' '))}** ({md(their)}) by "
                 f"**{md(latest['reviewer'])}** at {md(latest['created_at'])}"
                 + (f", note: {md(latest['note'])}" if latest["note"] else ""))
@@ -235,7 +235,7 @@ def render_changed_since_opened(decision: Decision, expected: int | None) -> Non
     if decision.last_event_id == expected or not decision.history:
         return
     latest = decision.history[-1]
-    after = render.label_text(latest.label_after) if latest.label_after else "no label"
+    after = activity.tag(latest.label_after)
     st.warning(f"**{md(latest.reviewer)}** changed this claim after you opened it: "
                f"{md(latest.action.replace('_', ' '))} ({md(after)}). If your decision differs, you will be asked "
                "to confirm before it replaces theirs.", icon="⚠️")
