@@ -1,8 +1,8 @@
 """Evidence-first claim card: each evidence sentence with its own stance, what differs from the claim,
-Over 300 lines: one screen (sentences with stances and differences, passages, reviewer citation controls, whole source, add source).
 and where it comes from; every retrieved passage (the cited ones open, the others folded but one click
 away) with a way to cite any of its sentences; the whole stored source on request; a source added from
 the dashboard and the claim re-judged on request.
+Over 300 lines: one screen (sentences with stances and differences, passages, reviewer citation controls, whole source, add source).
 
 A sentence's badge is that sentence's stance (supports / refutes / unrelated, as judged), never the
 claim's verdict. Where the model gave no per-sentence stance the badge says "cited by the model".
@@ -18,6 +18,7 @@ from pathlib import Path
 import streamlit as st
 
 from ui import render, state
+from ui.decision import reviewer
 from ui.render import esc, md
 from verify.errors import VerifyError
 from verify.evidence_diff import Difference, differences
@@ -252,14 +253,10 @@ def render_add_source(card: Card) -> None:
 # --- actions --------------------------------------------------------------------------------------------
 
 
-def _reviewer() -> str:
-    return str(st.session_state.get("reviewer", "") or "")
-
-
 def _cite(card: Card, chunk: Chunk, picked: str, stance: str, origin: str) -> None:
     sentence = chunk.sentences[st.session_state.get(picked) or 0]
     try:
-        review.cite(state.writer(), run_id=card.run_id, claim_id=card.claim.id, reviewer=_reviewer(), stance=stance,
+        review.cite(state.writer(), run_id=card.run_id, claim_id=card.claim.id, reviewer=reviewer(), stance=stance,
                     chunk=chunk, sentence=sentence, origin=origin)
         st.session_state["cite_flash"] = ("ok", f"Cited S{sentence.index + 1} as {stance}: “{_short(sentence.text)}”")
     except VerifyError as exc:
@@ -268,7 +265,7 @@ def _cite(card: Card, chunk: Chunk, picked: str, stance: str, origin: str) -> No
 
 def _withdraw(citation: ReviewCitation) -> None:
     try:
-        review.withdraw(state.writer(), citation=citation, reviewer=_reviewer())
+        review.withdraw(state.writer(), citation=citation, reviewer=reviewer())
         st.session_state["cite_flash"] = ("ok", f"Withdrew the citation “{_short(citation.text)}”")
     except VerifyError as exc:
         st.session_state["cite_flash"] = ("error", str(exc))
@@ -334,7 +331,7 @@ def rejudge(card: Card) -> None:
     before = card.verdict.label.value if card.verdict and card.verdict.label else "no verdict"
     try:
         with st.spinner("Retrieving and judging this claim again..."):
-            judged = rejudge_claim(_run_settings(card.run_id), card.run_id, card.claim.id, _reviewer(),
+            judged = rejudge_claim(_run_settings(card.run_id), card.run_id, card.claim.id, reviewer(),
                                    store=state.writer())
     except VerifyError as exc:
         st.error(md(f"error: {exc}"))
