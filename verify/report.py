@@ -191,11 +191,11 @@ def _claim_entry(claim: Claim, verdict: Verdict | None, decision: Decision, find
         cited = list(verdict.citations)
     else:
         cited = []
-    reviewer_cited = list(getattr(decision, "citations", None) or [])  # review events carry them (issue 11)
+    reviewer_cited = decision.citations  # the reviewer citations in force (verify/review.py, issue 11)
     numbers = citation_numbers(cited + reviewer_cited)
     citations = [library.cite(c, number, numbers[i], rejected=rejected, stance=c.stance or "")
                  for i, c in enumerate(cited)]
-    by_reviewer = [library.cite(c, number, numbers[len(cited) + i], stance=getattr(c, "stance", ""))
+    by_reviewer = [library.cite(c, number, numbers[len(cited) + i], stance=c.stance)
                    for i, c in enumerate(reviewer_cited)]
     return ClaimEntry(
         number=number, claim_id=claim.id, text=claim.text, text_en=english_form(claim, language), quote=claim.quote,

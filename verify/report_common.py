@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from .markup import safe_url
-from .model_signals import NO_CONFIDENCE, SELF_REPORTED, rationale_warning  # noqa: F401 (renderers import it from here)  # noqa: F401 (the renderers import it from here)
+from .model_signals import NO_CONFIDENCE, SELF_REPORTED, rationale_warning  # noqa: F401 (the renderers import it from here)
 from .report_model import CitationRef, ClaimEntry, Header, MachineVerdict, Report, ReviewDecision
 # Label and state words are the dashboard's and the terminal's too: they live in verify/vocabulary.py.
 from .vocabulary import FAILED, LABEL_SYMBOL, NO_LABEL_TAG, PENDING, label_tag  # noqa: F401
