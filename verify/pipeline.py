@@ -22,7 +22,7 @@ from .judge import default_judge_prompt, judge_claim
 from .judge_calibrated import judge_prompt_of, with_english_forms
 from .backends import build_chat_model
 from .structured import StructuredLLM
-from .models import Article, Claim, Evidence, Run, RunSettings, Usage, Verdict, utcnow
+from .models import Article, Claim, Evidence, Run, RunSettings, Verdict, utcnow
 from .prompts import load_prompt, parse_spec
 from .retrieve import Query, Retriever
 from .store import Store

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from .markup import safe_url
+from .markup import safe_url  # noqa: F401 (re-exported: tests and older callers import it from here)
 from .model_signals import NO_CONFIDENCE, SELF_REPORTED, rationale_warning  # noqa: F401 (the renderers import it from here)
 from .report_model import CitationRef, ClaimEntry, Header, MachineVerdict, Report, ReviewDecision
 # Label and state words are the dashboard's and the terminal's too: they live in verify/vocabulary.py.
 from .vocabulary import FAILED, LABEL_SYMBOL, NO_LABEL_TAG, PENDING, label_tag  # noqa: F401
 from .vocabulary import label_words as label_text  # noqa: F401
-from .vocabulary import LABEL_WORDS as LABEL_TEXT
+from .vocabulary import LABEL_WORDS as LABEL_TEXT  # noqa: F401 (re-exported)
 from .vocabulary import STATE_WORDS as STATE_TEXT
 # Where the label in a claim's heading comes from.
 CLAIM_STATUS = {

@@ -13,7 +13,7 @@ from ..errors import VerifyError
 from ..terminal import line, plain
 from ..vocabulary import DEMO_GRADE_WARNING, is_demo_grade, run_is_demo_grade
 from .common import (BaseUrlOpt, CollectionOpt, DbOpt, EmbedderOpt, ModelOpt, RichProgress, VsOpt, _quiet_libraries,
-    _where, app, console, err, fail, progress_bar, settings_from)
+    _where, app, console, err, fail, progress_bar, require_store, settings_from)
 
 
 @app.command()
