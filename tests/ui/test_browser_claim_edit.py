@@ -48,7 +48,7 @@ def test_a_claim_added_from_the_article_is_judged(ui_with_model):
         settle(page)
         page.get_by_text(f"Edit claim #{number}").click()
         page.get_by_role("button", name="Judge this claim").click()
-        expect(page.get_by_text("re-judged by judge-2026", exact=False)).to_be_visible(timeout=120_000)
+        expect(page.get_by_text(f"Claim #{number} re-judged by judge-2026", exact=False)).to_be_visible(timeout=120_000)
         settle(page)
         page.screenshot(path=str(ARTIFACTS / "claim-added-and-judged.png"), full_page=True)
         browser.close()
