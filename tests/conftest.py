@@ -79,3 +79,25 @@ def seeded_run():
     outcome.store = pipeline.store
     outcome.chat = chat
     return outcome
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """One PostgreSQL server for the session (Debian's package, 127.0.0.1, a free port, a temp cluster)."""
+    from tests.postgres_server import start_postgres
+
+    server = start_postgres()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres, request):
+    """A fresh, empty database on the session's server, dropped after the test: its postgresql:// URL."""
+    import re
+    import uuid
+
+    name = re.sub(r"[^a-z0-9_]", "_", f"t_{request.node.name.lower()}")[:40] + "_" + uuid.uuid4().hex[:8]
+    url = postgres.create_database(name)
+    yield url
+    postgres.drop_database(name)
