@@ -113,4 +113,30 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX claim_memory_run ON claim_memory (run_id)
         """,
     ),
+    (
+        # Team review (issue 14): assignments and the blind second review, both append-only.
+        # assignment_events: an editor assigns a run (claim_id NULL) or one claim to a reviewer in a slot
+        # ('first' or 'second': the blind second reviewer), or unassigns them; the latest event per
+        # (run, claim, slot) is in force. team_decisions: a second reviewer's blind decision (kind 'second')
+        # and an editor's resolution of a disagreement (kind 'final', role 'editor' or 'admin', with the
+        # review_events row it also wrote so reports use it).
+        "007_team_review",
+        """
+        CREATE TABLE assignment_events (
+            id INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT NOT NULL REFERENCES runs(id),
+            claim_id TEXT REFERENCES claims(id), reviewer TEXT NOT NULL, slot TEXT NOT NULL,
+            action TEXT NOT NULL, actor TEXT NOT NULL, actor_role TEXT NOT NULL, created_at TEXT NOT NULL
+        );
+        CREATE INDEX assignment_events_run ON assignment_events (run_id, id);
+        CREATE INDEX assignment_events_reviewer ON assignment_events (reviewer, id);
+        CREATE TABLE team_decisions (
+            id INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT NOT NULL REFERENCES runs(id),
+            claim_id TEXT NOT NULL REFERENCES claims(id), reviewer TEXT NOT NULL, role TEXT NOT NULL,
+            kind TEXT NOT NULL, action TEXT NOT NULL, label TEXT, note TEXT NOT NULL DEFAULT '',
+            review_event_id INTEGER REFERENCES review_events(id), created_at TEXT NOT NULL
+        );
+        CREATE INDEX team_decisions_claim ON team_decisions (claim_id, id);
+        CREATE INDEX team_decisions_run ON team_decisions (run_id, id)
+        """,
+    ),
 ]
