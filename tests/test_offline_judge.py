@@ -10,12 +10,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from verify import offline_model
+from verify import offline_model, replycache
 from verify.calibration import Calibrator, auc, balanced_accuracy, decide, ece, fit
 from verify.errors import ConfigError
 from verify.mismatch import mismatches, numbers, overlap
 from verify.offline_model import PartedModel, model_path
-from verify.stance import FEATURES, StancePrompts, candidate_sentences, claim_features, judge
+from verify.stance import (
+    FEATURES,
+    StancePrompts,
+    candidate_sentences,
+    claim_features,
+    judge,
+)
 
 # --- Assembly from part packages ----------------------------------------------------------------
 
@@ -102,9 +108,11 @@ def test_a_changed_cached_file_is_rehashed_and_reassembled(site, tmp_path, monke
     path.write_bytes(b"z" * spec.size)
     os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
     assert model_path(spec, tmp_path / "cache").read_bytes() == b"".join(CHUNKS)
-    # Unchanged since verified: not read again (the record is trusted).
-    monkeypatch.setattr(offline_model, "file_sha256", lambda p: pytest.fail("re-hashed a verified file"))
+    # Unchanged since verified: not read again (the memo is trusted), neither here nor by the reply
+    # cache's model identity, which reads the same memo.
+    monkeypatch.setattr(replycache.hashlib, "sha256", lambda *a: pytest.fail("re-hashed a verified file"))
     assert model_path(spec, tmp_path / "cache") == path
+    assert replycache.file_sha256(path, tmp_path / "cache") == spec.sha256
 
 
 # --- Mismatch checks -------------------------------------------------------------------------------

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import importlib.metadata as md
-import json
 import os
 import tempfile
 from pathlib import Path
@@ -23,6 +22,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict
 
 from .errors import ConfigError
+from .replycache import file_sha256, remember_sha256
 
 CHUNK = 8 * 1024 * 1024
 
@@ -90,12 +90,12 @@ def model_path(spec: PartedModel = QWEN_1_5B, cache_dir: Path | None = None) -> 
     """The verified model file in cache_dir/models, assembled from the parts on first use."""
     cache_dir = Path(cache_dir or Path.home() / ".cache" / "verify")
     target = cache_dir / "models" / spec.filename
-    if target.is_file() and _verified(target, spec):
+    if target.is_file() and _verified(target, spec, cache_dir):
         return target
-    return assemble(spec, target)
+    return assemble(spec, target, cache_dir)
 
 
-def assemble(spec: PartedModel, target: Path) -> Path:
+def assemble(spec: PartedModel, target: Path, cache_dir: Path) -> Path:
     """Join the parts into target atomically; refuse (and leave nothing) if size or hash differ."""
     parts = part_paths(spec)
     total = sum(p.stat().st_size for p in parts)
@@ -122,45 +122,11 @@ def assemble(spec: PartedModel, target: Path) -> Path:
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
-    _record(target, spec.sha256)
+    remember_sha256(target, spec.sha256, cache_dir)  # the reply cache keys on it: no second 1 GB read
     return target
 
 
-def _stamp(path: Path) -> dict:
-    st = path.stat()
-    return {"size": st.st_size, "mtime_ns": st.st_mtime_ns}
-
-
-def _record_path(target: Path) -> Path:
-    return target.with_name(target.name + ".sha256.json")
-
-
-def _record(target: Path, sha256: str) -> None:
-    record = _record_path(target)
-    tmp = record.with_name(record.name + ".tmp")
-    tmp.write_text(json.dumps({"sha256": sha256, **_stamp(target)}), encoding="utf-8")
-    os.replace(tmp, record)
-
-
-def _verified(target: Path, spec: PartedModel) -> bool:
-    """True if target is the published file: size always, SHA-256 unless recorded for this mtime."""
-    if target.stat().st_size != spec.size:
-        return False
-    try:
-        record = json.loads(_record_path(target).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        record = {}
-    if record == {"sha256": spec.sha256, **_stamp(target)}:
-        return True
-    if file_sha256(target) != spec.sha256:
-        return False
-    _record(target, spec.sha256)
-    return True
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as src:
-        while block := src.read(CHUNK):
-            digest.update(block)
-    return digest.hexdigest()
+def _verified(target: Path, spec: PartedModel, cache_dir: Path) -> bool:
+    """True if target is the published file: size always, SHA-256 unless remembered for this mtime
+    (the same memo the reply cache's model identity reads)."""
+    return target.stat().st_size == spec.size and file_sha256(target, cache_dir) == spec.sha256

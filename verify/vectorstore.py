@@ -181,19 +181,6 @@ class VectorStore:
         return list(found.values())
 
     @chroma_errors
-    @_reading
-    def source_hash(self, source_id: str) -> str | None:
-        got = self.collection.get(where={"source_id": source_id}, limit=1, include=["metadatas"])
-        return got["metadatas"][0]["content_hash"] if got["ids"] else None
-
-    @chroma_errors
-    @_reading
-    def has_content(self, content_hash: str) -> str | None:
-        """The source id already holding this exact text, if any (duplicate detection)."""
-        got = self.collection.get(where={"content_hash": content_hash}, limit=1, include=["metadatas"])
-        return got["metadatas"][0]["source_id"] if got["ids"] else None
-
-    @chroma_errors
     def delete_source(self, source_id: str) -> None:
         self.collection.delete(where={"source_id": source_id})
 
