@@ -14,6 +14,7 @@ import sys
 import streamlit as st
 
 from ui import state
+from ui.activity import local_time
 from ui.article_view import FOCUS_KEY
 from ui.decision import reviewer
 from ui.render import md
@@ -205,6 +206,6 @@ def render_edit_history(view: RunView, item: claim_edits.EffectiveClaim) -> None
         return
     number = {cid: e.claim.index + 1 for cid, e in view.edits.items()}
     st.markdown(f"**Claim edits ({len(item.events)})**")
-    st.dataframe([{"when (UTC)": e.created_at.replace("+00:00", ""), "who": e.actor,
+    st.dataframe([{"when": local_time(e.created_at), "who": e.actor,
                    "change": claim_edits.describe(e, number), "note": e.note} for e in item.events],
                  hide_index=True, width="stretch", key=f"claim_edits_{item.claim.id}")

@@ -18,6 +18,7 @@ from pathlib import Path
 import streamlit as st
 
 from ui import render, state
+from ui.activity import local_time
 from ui.decision import reviewer
 from ui.render import esc, md
 from verify.errors import VerifyError
@@ -167,7 +168,7 @@ def render_reviewer_citations(card: Card) -> None:
     st.markdown(f"**Cited by reviewers ({len(card.citations)})**")
     for citation in card.citations:
         meta = citation.source or _unknown_source(citation.source_id)
-        who = f"{citation.reviewer} · {citation.created_at.replace('T', ' ')[:16]} UTC"
+        who = f"{citation.reviewer} · {local_time(citation.created_at)}"
         st.html(evidence_sentence_html(None, citation.stance or "cited", citation.text, card.claim, meta,
                                        prefix="reviewer: ", who=who))
         st.button("Withdraw this citation", key=f"withdraw_{citation.id}", on_click=_withdraw, args=(citation,),

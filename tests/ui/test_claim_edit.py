@@ -4,6 +4,8 @@ check-worthy, merge a duplicate, re-judge one claim. AppTest against a real stor
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from tests.conftest import SEED_CLAIMS
 from tests.fakes import judge_reply
 from tests.openai_server import Behaviour, OpenAICompatibleServer
@@ -71,6 +73,8 @@ def test_edit_wording_not_check_worthy_and_merge_are_events_the_page_follows(see
         ("edit", "Alice"), ("merge", "Alice"), ("not_check_worthy", "Alice")]
     history = next(d.value for d in at.dataframe if "change" in d.value.columns)  # the claim's edit history
     assert list(history["who"]) == ["Alice", "Alice"] and "wording" in history["change"][0]
+    zone = datetime.now().astimezone().tzname()  # local times, the zone named (as every other history)
+    assert all(when.endswith(f" {zone}") for when in history["when"]), list(history["when"])
 
 
 def test_a_claim_is_rejudged_on_demand_and_its_old_verdict_kept(seeded_run, monkeypatch):

@@ -4,6 +4,9 @@ source, stored as events; a source added from the dashboard and the claim re-jud
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 from tests.fakes import judge_reply, register_fake, scripted
 from tests.ui.conftest import SETTINGS, all_html, checked, focus, open_app
 from verify import review
@@ -72,7 +75,8 @@ def test_a_sentence_the_judge_gave_a_stance_shows_that_stance_not_the_verdict(tm
     assert ">refutes</span>" in card and "cited by the model" not in card and "SUPPORTED" not in card
 
 
-def test_a_reviewer_cites_a_sentence_of_a_folded_passage_and_withdraws_it(tmp_path):
+def test_a_reviewer_cites_a_sentence_of_a_folded_passage_and_withdraws_it(tmp_path, monkeypatch):
+    monkeypatch.setenv("VERIFY_TIMEZONE", "Asia/Tokyo")
     store = Store(tmp_path / "verify.db")
     run, claim = rate_run(store)
     at = open_app(run.id, reviewer="Alice")
@@ -84,6 +88,8 @@ def test_a_reviewer_cites_a_sentence_of_a_folded_passage_and_withdraws_it(tmp_pa
     assert (event.reviewer, event.stance, event.text, event.origin) == ("Alice", "supports",
                                                                         "La baisse est d'un demi-point.", "retrieved")
     assert "reviewer: supports</span>La baisse est d'un demi-point." in all_html(at).replace("&#x27;", "'")
+    assert f"Alice · {datetime.fromisoformat(event.created_at).astimezone(ZoneInfo('Asia/Tokyo')):%Y-%m-%d %H:%M} JST" \
+        in all_html(at)  # the display zone, named
     checked(at.button(key=f"withdraw_{event.id}").click().run())
     assert review.citations_of(store, claim.id) == []
     assert "reviewer: supports" not in all_html(at)
