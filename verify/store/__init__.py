@@ -15,9 +15,10 @@ from .memory import MemoryMatch, MemoryTables
 from .migrations import APPLICATION_ID, MIGRATIONS
 from .reviews import ReviewTables
 from .runs import RetrievedSource, RunTables, RunVersion, StoreVersion
+from .team import TeamTables
 
 
-class Store(RunTables, CallTables, ReviewTables, ClaimEventTables, CitationTables, MemoryTables):
+class Store(RunTables, CallTables, ReviewTables, ClaimEventTables, CitationTables, MemoryTables, TeamTables):
     """The store at `path`. Writing commands create and migrate it; `read_only=True` (runs, show,
     report, the dashboard's reads) needs an existing store, opens it with SQLite's mode=ro and never
     writes to it."""
