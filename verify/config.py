@@ -117,7 +117,9 @@ class Settings(BaseModel):
     api_key: str | None = Field(None, validation_alias=_env("VERIFY_API_KEY", "OPENAI_API_KEY"))
     response_format: Literal["auto", "json_schema", "json_object"] = "auto"
     embedder: str = Field(DEFAULT_EMBEDDER, description=f"an embedder spec: {EMBEDDER_FORM}")
-    db_path: Path = Field(Path("verify.db"), validation_alias=_env("VERIFY_DB"))
+    # A file (SQLite, the embedded default), or a PostgreSQL URL for a team: kept a string, as a Path would fold its "//".
+    db_path: Path | str = Field(Path("verify.db"), validation_alias=_env("VERIFY_DB"),
+                                description="a file path, sqlite:///path or postgresql://user:password@host/db")
     # A folder (embedded Chroma), or a Chroma server's URL: kept a string, as a Path would fold its "//".
     vectorstore: Path | str = Field(Path("vectorstore"), description="a folder, or a Chroma server as http://host:port")
     collection: str = DEFAULT_COLLECTION
@@ -153,6 +155,13 @@ class Settings(BaseModel):
         from .chroma_server import check_url, is_server
 
         return check_url(value) if is_server(value) else Path(value)
+
+    @field_validator("db_path", mode="before")
+    @classmethod
+    def _file_or_postgres(cls, value):
+        from .store.location import parse
+
+        return parse(value)
 
     @field_validator("auth_config")
     @classmethod

@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
+from sqlalchemy.exc import IntegrityError
 from typer.testing import CliRunner
 
 from tests.conftest import SEED_ARTICLE
@@ -27,7 +28,7 @@ def test_a_claims_evidence_and_verdict_are_one_transaction(seeded_run):
     evidence = store.get_evidence(claim.id)
     verdict = store.get_verdicts(seeded_run.run.id)[claim.id]
     broken = verdict.model_copy(update={"run_id": "no-such-run"})  # the verdict insert fails (foreign key)
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(IntegrityError):
         store.save_judgement(claim, evidence[:1], broken)
     assert len(store.get_evidence(claim.id)) == len(evidence)  # the evidence delete/insert was rolled back
     assert store.get_verdicts(seeded_run.run.id)[claim.id] == verdict

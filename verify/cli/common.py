@@ -52,8 +52,12 @@ def settings_from(**flags) -> Settings:
 def require_store(db_path: Path) -> None:
     """Stop with an `error:` line when there is no store at `db_path`: a command that writes to an existing
     store (re-judging, review data, the dashboard) must never create one from a typo in --db."""
-    if not db_path.is_file():
-        fail(VerifyError(f"no store at {db_path}: check --db or VERIFY_DB (`verify run` creates the store)"))
+    from ..store.location import check_exists
+
+    try:
+        check_exists(db_path)  # a file, or a PostgreSQL database holding verify's tables
+    except VerifyError as exc:
+        fail(exc)
 
 
 def open_for_reading(db: Optional[Path]):

@@ -66,8 +66,10 @@ def ui_command(
     app_path = DASHBOARD_APP  # ui/ beside the package in a checkout, inside it in a wheel (verify/resources.py)
     if not app_path.is_file():
         fail(VerifyError(f"the dashboard is not at {app_path}: reinstall verify (pip install -e . in the checkout)"))
+    from ..store.location import resolved, shown
+
     settings = settings_from(db_path=db)
-    db_path = settings.db_path.resolve()
+    db_path = resolved(settings.db_path)
     require_store(db_path)  # the dashboard only reads a store (and adds review events): `verify run` makes one
     try:  # off this machine only with a login (verify/roles.py); the page itself checks it too (ui/auth.py)
         warning = roles.check_serving(address, settings)
@@ -79,7 +81,7 @@ def ui_command(
     cmd = [sys.executable, "-m", "streamlit", "run", str(app_path), "--server.address", address,
            "--server.port", str(port), "--server.headless", "true", "--server.fileWatcherType", "none",
            "--browser.gatherUsageStats", "false", "--client.toolbarMode", "minimal"]  # as .streamlit/config.toml
-    console.print(plain(f"Review dashboard: http://{address}:{port}  (store {db_path}; Ctrl+C stops it)"), highlight=False)
+    console.print(plain(f"Review dashboard: http://{address}:{port}  (store {shown(db_path)}; Ctrl+C stops it)"), highlight=False)
     sys.stdout.flush()
     # exec, not a child process: Ctrl+C and a kill of this pid reach the server itself.
     os.execve(sys.executable, cmd, env)

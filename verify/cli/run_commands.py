@@ -85,7 +85,9 @@ def print_summary(outcome, settings: Settings) -> None:
         console.print(plain(f"{suspicious} verdict(s) cite a source that gives orders to the model (possible prompt "
                             f"injection); check them by hand (see `verify show {run.id}`).", "bold red"))
     console.print(usage_line(run.summary.get("usage_this_invocation") or run.summary.get("usage", {})))
-    console.print(plain(f"Stored in {settings.db_path.resolve()} (vector store {_where(settings.vectorstore)})"))
+    from ..store.location import resolved, shown
+
+    console.print(plain(f"Stored in {shown(resolved(settings.db_path))} (vector store {_where(settings.vectorstore)})"))
     console.print(line("Next: ", (f"verify show {run.id}", "cyan"), " | review: ", ("verify ui", "cyan"), " | report: ",
                        (f"verify report {run.id} --format md -o report.md", "cyan")))
     if run_is_demo_grade(run.summary, [run.settings.model]):

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 
 from ..calls import CallLog, CallRecord, LoggedCall
 from ..models import PromptRef, Usage, utcnow
-from .connection import Connection
+from .connection import Connection, Record
 
 
 class CallTables(Connection):
@@ -50,7 +49,8 @@ class CallTables(Connection):
         """What a run cost, from the call log: requests sent to the model (failed tries included) with
         their tokens and time, and replies answered from the cache (no tokens spent) counted apart."""
         row = self.query(
-            "SELECT COALESCE(SUM(cached = 0), 0) AS calls, COALESCE(SUM(cached = 1), 0) AS cached_calls, "
+            "SELECT COALESCE(SUM(CASE WHEN cached = 0 THEN 1 ELSE 0 END), 0) AS calls, "
+            "COALESCE(SUM(CASE WHEN cached = 1 THEN 1 ELSE 0 END), 0) AS cached_calls, "
             "COALESCE(SUM(CASE WHEN cached = 0 THEN prompt_tokens END), 0) AS prompt_tokens, "
             "COALESCE(SUM(CASE WHEN cached = 0 THEN completion_tokens END), 0) AS completion_tokens, "
             "COALESCE(SUM(CASE WHEN cached = 0 THEN total_tokens END), 0) AS total_tokens, "
@@ -69,7 +69,7 @@ class CallTables(Connection):
                 for row in rows]
 
 
-def _logged(row: sqlite3.Row) -> LoggedCall:
+def _logged(row: Record) -> LoggedCall:
     usage = Usage(prompt_tokens=row["prompt_tokens"], completion_tokens=row["completion_tokens"],
                   total_tokens=row["total_tokens"], latency_s=row["latency_s"])
     return LoggedCall(

@@ -8,11 +8,10 @@ belongs to the run.
 from __future__ import annotations
 
 import json
-import sqlite3
 
 from ..errors import VerifyError
 from ..models import ReviewCitation, utcnow
-from .connection import Connection
+from .connection import Connection, Record
 from .reviews import _check_claim
 
 _COLUMNS = ("run_id, claim_id, reviewer, action, stance, chunk_id, source_id, sentence_index, text, start_char, "
@@ -36,16 +35,15 @@ class CitationTables(Connection):
                 if target is None or target["claim_id"] != event.claim_id or target["action"] != "cite":
                     raise VerifyError(f"citation {event.withdraws} is not a citation of this claim; reload the claim")
             source = event.source.model_dump_json() if event.source else "null"
-            cursor = db.execute(
-                f"INSERT INTO review_citations ({_COLUMNS}) VALUES ({', '.join('?' * 16)})",
+            row = db.insert(
+                "review_citations", f"INSERT INTO review_citations ({_COLUMNS}) VALUES ({', '.join('?' * 16)})",
                 (event.run_id, event.claim_id, event.reviewer, event.action, event.stance, event.chunk_id,
                  event.source_id, event.sentence_index, event.text, event.start, event.end, event.origin, source,
                  event.note, event.withdraws, utcnow()))
-            row = db.execute("SELECT * FROM review_citations WHERE id = ?", (cursor.lastrowid,)).fetchone()
         return _citation(row)
 
 
-def _citation(row: sqlite3.Row) -> ReviewCitation:
+def _citation(row: Record) -> ReviewCitation:
     data = dict(row)
     data["start"], data["end"] = data.pop("start_char"), data.pop("end_char")
     data["source"] = json.loads(data["source"])

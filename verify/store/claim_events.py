@@ -8,11 +8,10 @@ happen in one write transaction, so two people editing the same run cannot inter
 from __future__ import annotations
 
 import json
-import sqlite3
 from typing import Callable
 
 from ..models import Claim, Evidence, Verdict, utcnow
-from .connection import Connection
+from .connection import Connection, Record, Tx
 from .runs import claim_row, write_judgement
 
 # Given the run's claim events so far (dicts, oldest first), the event to append as
@@ -48,21 +47,20 @@ class ClaimEventTables(Connection):
             claim_id, actor, action, before, after, note = draw_up(events)
             if judgement is not None:
                 write_judgement(db, *judgement)
-            cursor = db.execute(
-                "INSERT INTO claim_events (run_id, claim_id, actor, action, before, after, note, created_at) "
+            row = db.insert(
+                "claim_events", "INSERT INTO claim_events (run_id, claim_id, actor, action, before, after, note, created_at) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (run_id, claim_id, actor, action, json.dumps(before, ensure_ascii=False),
                  json.dumps(after, ensure_ascii=False), note, utcnow()))
-            row = db.execute("SELECT * FROM claim_events WHERE id = ?", (cursor.lastrowid,)).fetchone()
         return _event(row)
 
 
-def _event(row: sqlite3.Row) -> dict:
+def _event(row: Record) -> dict:
     event = dict(row)
     event["before"], event["after"] = json.loads(event["before"]), json.loads(event["after"])
     return event
 
 
-def _next_index(db: sqlite3.Connection, run_id: str) -> int:
+def _next_index(db: Tx, run_id: str) -> int:
     # Claim numbers people already refer to never change: a claim added by hand is numbered after the rest.
     return db.execute("SELECT COALESCE(MAX(idx), -1) + 1 FROM claims WHERE run_id = ?", (run_id,)).fetchone()[0]

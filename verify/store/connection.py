@@ -1,50 +1,165 @@
 """The store's connection: opening (read-only or writable), ownership check, migrations,
-transactions and the error messages a locked, full or damaged file gets.
+transactions and the error messages a locked, full or damaged store gets.
 
-WAL mode lets the dashboard read while a run writes. The tables are read and written by the
-subclasses in this package (runs.py, call_log.py, reviews.py); `verify.store.Store` combines them.
+One SQLAlchemy engine per store, on SQLite (the embedded default: a file) or PostgreSQL (teams:
+VERIFY_DB=postgresql://...). The SQL is shared; what differs is kept here:
+- SQLite: one sqlite3 connection (WAL, busy timeout, read-only `mode=ro`, the file's application_id as
+  ownership mark); a write transaction is BEGIN IMMEDIATE, so writers queue and readers never wait.
+- PostgreSQL: a pooled psycopg connection; a write transaction takes one store-wide advisory lock
+  (waiting at most VERIFY_DB_TIMEOUT), so writers queue exactly as on SQLite and a review decision's
+  read-check-append cannot interleave with another's; read-only stores open read-only sessions.
+The tables are read and written by the subclasses in this package (runs.py, call_log.py, reviews.py);
+`verify.store.Store` combines them.
 """
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import threading
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
+
+from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.pool import StaticPool
 
 from ..errors import StoreError
-from ..models import utcnow
+from . import location, schema
 from .migrations import APPLICATION_ID, MIGRATIONS
+
+# pg_advisory_xact_lock key of the store-wide write lock ("VRFY", as the SQLite application_id).
+WRITE_LOCK = APPLICATION_ID
+
+
+class Record:
+    """A row readable by position, by column name and as a dict (as sqlite3.Row was)."""
+
+    __slots__ = ("_keys", "_values")
+
+    def __init__(self, keys: tuple[str, ...], values: tuple):
+        self._keys, self._values = keys, values
+
+    def __getitem__(self, key: int | str):
+        return self._values[key] if isinstance(key, int) else self._values[self._keys.index(key)]
+
+    def keys(self) -> tuple[str, ...]:
+        return self._keys
+
+    def __iter__(self):
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __repr__(self) -> str:
+        return f"Record({dict(zip(self._keys, self._values))!r})"
+
+
+class Rows:
+    """What Tx.execute returns: the statement's rows (none for a write) and the id an insert gave."""
+
+    def __init__(self, records: list[Record], lastrowid: int | None = None):
+        self.records, self.lastrowid = records, lastrowid
+
+    def fetchone(self) -> Record | None:
+        return self.records[0] if self.records else None
+
+    def fetchall(self) -> list[Record]:
+        return self.records
+
+    def __iter__(self):
+        return iter(self.records)
+
+
+class Tx:
+    """The connection of one write transaction: `execute(sql, params)` with `?` or `:name` parameters."""
+
+    def __init__(self, conn):
+        self.conn = conn
+        self.dialect = conn.dialect.name
+
+    def execute(self, sql: str, params: tuple | list | dict = ()) -> Rows:
+        return _run(self.conn, sql, params)
+
+    def insert(self, table: str, sql: str, params: tuple | dict) -> Record:
+        """Run an INSERT into a table with an `id` key and return the new row."""
+        new_id = self.execute(sql, params).lastrowid
+        return self.execute(f"SELECT * FROM {table} WHERE id = ?", (new_id,)).fetchone()
+
+
+# Tables whose `id` the database assigns: an INSERT into one of them reports the new id as `lastrowid`
+# on both engines (SQLite's cursor gives it; on PostgreSQL the INSERT gets RETURNING id).
+IDENTITY_TABLES = {"llm_calls", "review_events", "review_citations", "claim_events", "claim_memory",
+                   "assignment_events", "team_decisions"}
+_INSERT = re.compile(r"^\s*INSERT\s+INTO\s+(\w+)", re.IGNORECASE)
+
+
+def _run(conn, sql: str, params: tuple | list | dict = ()) -> Rows:
+    if not isinstance(params, dict):  # qmark style: each ? becomes :p0, :p1, ... in order
+        names = iter(range(len(params)))
+        sql = re.sub(r"\?", lambda _: f":p{next(names)}", sql)
+        params = {f"p{i}": value for i, value in enumerate(params)}
+    postgres = conn.dialect.name == "postgresql"
+    insert = _INSERT.match(sql)
+    returning_id = postgres and insert and insert.group(1) in IDENTITY_TABLES and "RETURNING" not in sql.upper()
+    result = conn.execute(text(sql + " RETURNING id" if returning_id else sql), params)
+    if returning_id:
+        return Rows([], result.scalar_one())
+    if not result.returns_rows:
+        return Rows([], None if postgres else result.lastrowid)
+    keys = tuple(result.keys())
+    return Rows([Record(keys, tuple(row)) for row in result])
 
 
 class Connection:
-    """The store at `path`. Writing commands create and migrate it; `read_only=True` (runs, show,
-    report) needs an existing store, opens it with SQLite's mode=ro and never writes to it."""
+    """The store at `path` (a file, sqlite:///file or postgresql://...). Writing commands create and
+    migrate it; `read_only=True` (runs, show, report) needs an existing store and never writes to it."""
 
     def __init__(self, path: Path | str, timeout_s: float | None = None, *, read_only: bool = False):
-        self.path = Path(path)
+        self.location = location.parse(path)
+        self.postgres = location.is_postgres(self.location)
+        self.path: Path | str = location.shown(self.location) if self.postgres else self.location  # named in messages
         self.read_only = read_only
         self.problems: list[str] = []  # stored rows that could not be read, named; the CLI prints them
         if timeout_s is None:  # how long to wait for another process's write lock (VERIFY_DB_TIMEOUT)
             from ..config import Settings
 
             timeout_s = Settings.from_env().db_timeout_s
+        self.timeout_s = timeout_s
         self._lock = threading.RLock()
-        if read_only and not self.path.is_file():  # a typo in --db must not create an empty store
+        self._tx: Tx | None = None  # the open write transaction (its thread holds _lock)
+        if not self.postgres and read_only and not self.path.is_file():  # a typo in --db must not create an empty store
             raise StoreError(f"no store at {self.path}: check --db or VERIFY_DB (`verify run` creates the store)")
+        self.db: sqlite3.Connection | None = None  # SQLite only: the raw connection (tests checkpoint through it)
         try:
-            self.db = self._connect(timeout_s)
+            self._open()
             self._check_owner()  # before anything is written, even the journal mode
             if not read_only:
-                self.db.execute("PRAGMA journal_mode=WAL")
+                if not self.postgres:
+                    self.query("PRAGMA journal_mode=WAL")
                 self.migrate()
             elif self._pending_migrations():  # an older verify's store: upgrade it once, then read
-                self.db.close()
-                Connection(self.path, timeout_s).close()
-                self.db = self._connect(timeout_s)
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(_explain(exc, self.path)) from exc
+                self.close()
+                Connection(self.location, timeout_s).close()
+                self._open()
+        except (sqlite3.DatabaseError, sa_exc.DBAPIError) as exc:
+            self.close()
+            raise StoreError(self._explain(exc)) from exc
+        except StoreError:
+            self.close()
+            raise
+
+    def _open(self) -> None:
+        if self.postgres:
+            self.engine = _postgres_engine(self.location, self.timeout_s, self.read_only)
+            return
+        self.db = self._connect(self.timeout_s)
+        raw = self.db
+        # One sqlite3 connection for the store's life, as before; no reset on return: a read inside a
+        # write transaction must not roll it back.
+        self.engine = create_engine("sqlite://", creator=lambda: raw, poolclass=StaticPool, pool_reset_on_return=None)
 
     def _connect(self, timeout_s: float) -> sqlite3.Connection:
         if self.read_only:
@@ -53,24 +168,29 @@ class Connection:
             if self.path.parent and not self.path.parent.exists():
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             db = sqlite3.connect(str(self.path), timeout=timeout_s, check_same_thread=False, isolation_level=None)
-        db.row_factory = sqlite3.Row
         db.execute("PRAGMA foreign_keys=ON")
         db.execute(f"PRAGMA busy_timeout={int(timeout_s * 1000)}")
         return db
 
+    @property
+    def dialect(self) -> str:
+        return "postgresql" if self.postgres else "sqlite"
+
     # --- schema ---------------------------------------------------------------------------------
 
     def _check_owner(self) -> None:
-        """Refuse an SQLite file some other program made: adding our tables to it would corrupt its data."""
-        if self.db.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID:
+        """Refuse a database some other program filled: adding our tables to it would corrupt its data."""
+        if self.postgres:
+            return self._check_postgres_owner()
+        if self.query("PRAGMA application_id")[0][0] == APPLICATION_ID:
             return
-        tables = {row[0] for row in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        tables = {row[0] for row in self.query("SELECT name FROM sqlite_master WHERE type = 'table'")}
         if not tables and not self.read_only:
             return  # a new (or empty) file: ours to set up
         if not tables:
             raise StoreError(f"{self.path} is an empty file, not a verify store: check --db or VERIFY_DB")
         if "schema_migrations" in tables and {"runs", "claims"} <= tables:
-            names = {row[0] for row in self.db.execute("SELECT name FROM schema_migrations")}
+            names = {row[0] for row in self.query("SELECT name FROM schema_migrations")}
             if MIGRATIONS[0][0] in names:
                 return  # written by a verify from before the marker; migrate() stamps it
         raise StoreError(
@@ -78,52 +198,69 @@ class Connection:
             "it was left untouched: choose another --db or VERIFY_DB"
         )
 
+    def _check_postgres_owner(self) -> None:
+        with self.engine.connect() as conn:
+            tables = schema.table_names(conn)
+        if not tables and self.read_only:
+            raise StoreError(f"no store in the database {self.path} yet: check --db or VERIFY_DB "
+                             "(`verify run` creates the store)")
+        if tables and not ({"alembic_version", "schema_migrations"} & tables and {"runs", "claims"} <= tables):
+            raise StoreError(
+                f"the database {self.path} holds tables verify did not create ({', '.join(sorted(tables)[:5])}); "
+                "it was left untouched: give verify an empty database of its own (createdb verify)")
+
     def _pending_migrations(self) -> list[str]:
-        done = {row[0] for row in self.db.execute("SELECT name FROM schema_migrations")}
-        _refuse_newer(done, self.path)
-        return [name for name, _ in MIGRATIONS if name not in done]
+        with self._lock, self.engine.connect() as conn:
+            return schema.pending(conn, str(self.path))
 
     def migrate(self) -> list[str]:
-        with self.transaction() as db:
-            db.execute("CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
-            db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-            done = {row["name"] for row in db.execute("SELECT name FROM schema_migrations")}
-            _refuse_newer(done, self.path)
-            applied = []
-            for name, sql in MIGRATIONS:
-                if name in done:
-                    continue
-                for statement in filter(str.strip, sql.split(";")):
-                    db.execute(statement)
-                db.execute("INSERT INTO schema_migrations VALUES (?, ?)", (name, utcnow()))
-                applied.append(name)
-        return applied
+        """Apply the revisions this store lacks (and mark an SQLite file as verify's), in one transaction."""
+        with self.transaction() as tx:
+            if not self.postgres:
+                tx.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            return schema.upgrade(tx.conn, str(self.path))
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction; a locked or corrupted file becomes a StoreError that says what to do."""
+    def transaction(self) -> Iterator[Tx]:
+        """One write transaction; a locked or damaged store becomes a StoreError that says what to do."""
         with self._lock:
             try:
-                self.db.execute("BEGIN IMMEDIATE")
-                yield self.db
-                self.db.execute("COMMIT")
-            except BaseException as exc:
-                if self.db.in_transaction:
-                    self.db.execute("ROLLBACK")
-                if isinstance(exc, sqlite3.OperationalError | sqlite3.DatabaseError) and not isinstance(
-                        exc, sqlite3.IntegrityError):
-                    raise StoreError(_explain(exc, self.path)) from exc
-                raise
+                with self.engine.connect() as conn:
+                    try:
+                        self._begin(conn)
+                        self._tx = Tx(conn)
+                        yield self._tx
+                        conn.commit()
+                    except BaseException:
+                        conn.rollback()
+                        raise
+                    finally:
+                        self._tx = None
+            except (sqlite3.DatabaseError, sa_exc.DBAPIError) as exc:
+                if isinstance(exc, sa_exc.IntegrityError | sqlite3.IntegrityError):
+                    raise
+                raise StoreError(self._explain(exc)) from exc
 
-    def query(self, sql: str, params: tuple = ()) -> list[sqlite3.Row]:
-        """Raw rows, for the store's own methods and for tests; everything else calls a named method."""
+    def _begin(self, conn) -> None:
+        if not self.postgres:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")  # writers queue here (busy timeout); readers go on
+            return
+        conn.exec_driver_sql(f"SET LOCAL lock_timeout = {max(1, int(self.timeout_s * 1000))}")
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_LOCK})
+
+    def query(self, sql: str, params: tuple | list | dict = ()) -> list[Record]:
+        """Raw rows, for the store's own methods and for tests; everything else calls a named method.
+        Inside a write transaction (same thread) it reads through that transaction, seeing its writes."""
         with self._lock:
             try:
-                return self.db.execute(sql, params).fetchall()
-            except sqlite3.DatabaseError as exc:
-                raise StoreError(_explain(exc, self.path)) from exc
+                if self._tx is not None:
+                    return self._tx.execute(sql, params).fetchall()
+                with self.engine.connect() as conn:
+                    return _run(conn, sql, params).fetchall()
+            except (sqlite3.DatabaseError, sa_exc.DBAPIError) as exc:
+                raise StoreError(self._explain(exc)) from exc
 
-    def _log_rows(self, table: str, run_id: str | None, claim_id: str | None) -> list[sqlite3.Row]:
+    def _log_rows(self, table: str, run_id: str | None, claim_id: str | None) -> list[Record]:
         """The rows of an append-only event log (review_events, review_citations) of one claim, or else of
         a whole run, oldest first."""
         column, key = ("claim_id", claim_id) if claim_id is not None else ("run_id", run_id)
@@ -131,9 +268,13 @@ class Connection:
 
     def close(self) -> None:
         with self._lock:
-            self.db.close()
+            engine = getattr(self, "engine", None)
+            if engine is not None:
+                engine.dispose()
+            if self.db is not None:
+                self.db.close()
 
-    def _readable(self, table: str, key: str, rows: list[sqlite3.Row], parse) -> list:
+    def _readable(self, table: str, key: str, rows: list[Record], parse) -> list:
         """Each row parsed; a row whose stored JSON is damaged is named in `problems` and left out,
         so one bad row does not hide the rest of a run."""
         out = []
@@ -149,11 +290,19 @@ class Connection:
         if problem not in self.problems:
             self.problems.append(problem)
 
+    def _explain(self, exc: Exception) -> str:
+        orig = getattr(exc, "orig", None) or exc  # the driver's own error, without SQLAlchemy's SQL dump
+        if self.postgres:
+            return _explain_postgres(orig, self.location, self.path)
+        return _explain(orig, self.path)
 
-def _refuse_newer(done: set[str], path: Path) -> None:
-    unknown = done - {name for name, _ in MIGRATIONS}
-    if unknown:
-        raise StoreError(f"{path} was written by a newer verify (migrations {sorted(unknown)}); upgrade verify")
+
+def _postgres_engine(url: str, timeout_s: float, read_only: bool):
+    connect_args: dict[str, Any] = {"connect_timeout": min(30, max(2, int(timeout_s))), "application_name": "verify"}
+    if read_only:  # the server itself refuses any write from this store
+        connect_args["options"] = "-c default_transaction_read_only=on"
+    return create_engine(make_url(url).set(drivername="postgresql+psycopg"), connect_args=connect_args,
+                         pool_pre_ping=True)
 
 
 def _open_read_only(path: Path, timeout_s: float) -> sqlite3.Connection:
@@ -182,7 +331,7 @@ def _short(exc: Exception) -> str:
     return str(exc).splitlines()[0]
 
 
-def _explain(exc: sqlite3.DatabaseError, path: Path) -> str:
+def _explain(exc: Exception, path: Path) -> str:
     text = str(exc)
     if "readonly" in text:
         return (f"the store {path} is read-only ({text}); `verify runs`, `show` and `report` can read it, "
@@ -194,3 +343,37 @@ def _explain(exc: sqlite3.DatabaseError, path: Path) -> str:
     if "not a database" in text or "malformed" in text:
         return f"the store {path} is not a readable SQLite database ({text}); move it aside and run again"
     return f"store {path}: {text}"
+
+
+def _explain_postgres(exc: Exception, url: str, shown: str) -> str:
+    """One line per way a PostgreSQL store fails, saying what to do (the password is never printed)."""
+    text = " ".join(str(exc).split())
+    state = getattr(exc, "sqlstate", None)
+    parts = make_url(url)
+    server = f"{parts.host or 'localhost'}:{parts.port or 5432}"
+    if (m := re.search(r'database "([^"]+)" does not exist', text)) or state == "3D000":
+        name = m.group(1) if m else parts.database
+        return (f"the PostgreSQL database '{name}' does not exist on {server}: create it (createdb {name}) "
+                "or fix the database name in VERIFY_DB")
+    if state in ("28P01", "28000") or re.search(r"password authentication failed|role \"[^\"]+\" does not exist|"
+                                                r"no password supplied|no pg_hba.conf entry", text):
+        return (f"PostgreSQL at {server} refused user '{parts.username}' ({_server_says(text)}): "
+                "check the user and password in VERIFY_DB (postgresql://user:password@host/db)")
+    if re.search(r"Connection refused|could not connect|timeout expired|could not translate host name|"
+                 r"Name or service not known|Network is unreachable|No route to host", text):
+        return (f"cannot reach the PostgreSQL server at {server} ({_server_says(text)}): start it, "
+                "or fix the host and port in VERIFY_DB")
+    if state == "55P03" or "lock timeout" in text:
+        return (f"the store {shown} is locked by another process ({text}); wait for it or raise VERIFY_DB_TIMEOUT")
+    if state == "25006":
+        return (f"the store {shown} was opened read-only ({text}); `verify runs`, `show` and `report` can read it, "
+                "other commands open it for writing")
+    if state in ("53100", "53200"):
+        return f"the PostgreSQL server holding the store {shown} is out of space or memory ({text}); free some and run again"
+    return f"store {shown}: {text}"
+
+
+def _server_says(text: str) -> str:
+    """The server's own reason, without psycopg's 'connection to server at ... failed:' preamble."""
+    reason = text.rsplit("failed:", 1)[-1].strip()
+    return reason.removeprefix("FATAL:").strip()

@@ -29,8 +29,9 @@ class MemoryTables(Connection):
     def reviewed_claims_elsewhere(self, run_id: str) -> list[tuple[str, str]]:
         """(run id, claim id) of every claim of another run that has review events, oldest run first:
         the candidates a claim of `run_id` may be matched with (verify/memory.py keeps the decided ones)."""
-        rows = self.query("SELECT DISTINCT e.run_id, e.claim_id FROM review_events e JOIN runs r ON r.id = e.run_id "
-                          "WHERE e.run_id != ? ORDER BY r.created_at, e.claim_id", (run_id,))
+        rows = self.query("SELECT e.run_id, e.claim_id FROM review_events e JOIN runs r ON r.id = e.run_id "
+                          "WHERE e.run_id != ? GROUP BY e.run_id, e.claim_id, r.created_at "
+                          "ORDER BY r.created_at, e.claim_id", (run_id,))
         return [(row["run_id"], row["claim_id"]) for row in rows]
 
     def replace_memory_matches(self, run_id: str, matches: list[MemoryMatch]) -> None:

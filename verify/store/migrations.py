@@ -1,6 +1,8 @@
-"""The store's schema: append-only named migrations, recorded in `schema_migrations`.
+"""The schema as verify wrote it before Alembic, frozen: named SQL migrations recorded in `schema_migrations`.
 
-Never edit or reorder a migration that has shipped: add a new one. An older store is migrated on open.
+The schema now lives in Alembic's history (verify/store/alembic/versions/, revision ids = these names):
+add a new migration THERE, never here. This list stays as the record of what older stores contain (the
+ownership check and the tests that build such a store use it); schema.py stamps such a store and upgrades it.
 """
 
 from __future__ import annotations

@@ -7,12 +7,11 @@ happen in one write transaction, so no other reviewer's event can land in betwee
 
 from __future__ import annotations
 
-import sqlite3
 from typing import Callable
 
 from ..errors import VerifyError
 from ..models import NewReviewEvent, ReviewEvent, utcnow
-from .connection import Connection
+from .connection import Connection, Tx
 
 # Given the claim's events so far (oldest first), the event to append; it may raise to append nothing.
 DrawUp = Callable[[list[ReviewEvent]], NewReviewEvent]
@@ -33,17 +32,16 @@ class ReviewTables(Connection):
             _check_claim(db, run_id, claim_id, expected_last_event)
             rows = db.execute("SELECT * FROM review_events WHERE claim_id = ? ORDER BY id", (claim_id,)).fetchall()
             new = draw_up([ReviewEvent(**dict(row)) for row in rows])
-            cursor = db.execute(
-                "INSERT INTO review_events (run_id, claim_id, reviewer, action, label_before, label_after, note, "
+            row = db.insert(
+                "review_events", "INSERT INTO review_events (run_id, claim_id, reviewer, action, label_before, label_after, note, "
                 "created_at, previous_event_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (run_id, claim_id, new.reviewer, new.action, new.label_before, new.label_after, new.note, utcnow(),
                  new.previous_event_id),
             )
-            row = db.execute("SELECT * FROM review_events WHERE id = ?", (cursor.lastrowid,)).fetchone()
         return ReviewEvent(**dict(row))
 
 
-def _check_claim(db: sqlite3.Connection, run_id: str, claim_id: str, expected_last_event: int | None) -> None:
+def _check_claim(db: Tx, run_id: str, claim_id: str, expected_last_event: int | None) -> None:
     """Refuse a decision whose claim is not in the run, or whose form saw an event of another claim:
     a decision is written on the claim its form was shown for, never on a neighbour."""
     row = db.execute("SELECT run_id FROM claims WHERE id = ?", (claim_id,)).fetchone()

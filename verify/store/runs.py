@@ -4,12 +4,11 @@ report read (progress keys, verdict counts, the sources a run retrieved)."""
 from __future__ import annotations
 
 import json
-import sqlite3
 from typing import NamedTuple
 
 from ..errors import StoreError
 from ..models import Article, Claim, Evidence, PromptRef, Run, SourceMeta, Verdict, utcnow
-from .connection import Connection, _short
+from .connection import Connection, Record, Tx, _short
 
 
 class RunVersion(NamedTuple):
@@ -44,7 +43,8 @@ class RunTables(Connection):
     def save_article(self, article: Article) -> None:
         with self.transaction() as db:
             db.execute(
-                "INSERT OR IGNORE INTO articles VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO articles (id, title, language, text, source, created_at) VALUES (?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT DO NOTHING",
                 (article.id, article.title, article.language, article.text, article.source, utcnow()),
             )
 
@@ -84,7 +84,8 @@ class RunTables(Connection):
     def save_claims(self, claims: list[Claim]) -> None:
         with self.transaction() as db:
             for claim in claims:
-                db.execute("INSERT OR REPLACE INTO claims VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", claim_row(claim))
+                db.execute(f"INSERT INTO claims VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET {_CLAIM_UPDATE}",
+                           claim_row(claim))
 
     def get_claims(self, run_id: str) -> list[Claim]:
         rows = self.query("SELECT id, data FROM claims WHERE run_id = ? ORDER BY idx", (run_id,))
@@ -96,7 +97,7 @@ class RunTables(Connection):
             write_judgement(db, claim, evidence, verdict)
 
     def get_evidence(self, claim_id: str) -> list[Evidence]:
-        rows = self.query("SELECT claim_id || ':' || rank AS key, data FROM evidence WHERE claim_id = ? ORDER BY rank",
+        rows = self.query("SELECT claim_id || ':' || CAST(rank AS TEXT) AS key, data FROM evidence WHERE claim_id = ? ORDER BY rank",
                           (claim_id,))
         return self._readable("evidence", "key", rows, lambda row: Evidence.model_validate_json(row["data"]))
 
@@ -109,7 +110,7 @@ class RunTables(Connection):
         rows = self.query("SELECT * FROM verdicts WHERE claim_id = ?", (claim_id,))
         return self._verdict(rows[0]) if rows else None
 
-    def _verdict(self, row: sqlite3.Row) -> Verdict:
+    def _verdict(self, row: Record) -> Verdict:
         """A verdict whose stored JSON is damaged becomes a failed verdict that says so and keeps the
         stored text: the claim is still shown, and no label is taken from a damaged row."""
         try:
@@ -124,9 +125,13 @@ class RunTables(Connection):
     # --- summaries for the dashboard and the report -------------------------------------------------
 
     def run_version(self, run_id: str) -> RunVersion:
+        # A replaced verdict is a new row: SQLite gives it a new rowid, PostgreSQL a new xmin (the id of
+        # the transaction that wrote it).
+        row_version = "CAST(xmin AS TEXT)::bigint" if self.postgres else "rowid"
         row = self.query(
             "SELECT (SELECT COALESCE(MAX(id), 0) FROM review_events WHERE run_id = ?) AS ev, "
-            "(SELECT COUNT(*) || ':' || COALESCE(MAX(rowid), 0) FROM verdicts WHERE run_id = ?) AS nv, "
+            "(SELECT CAST(COUNT(*) AS TEXT) || ':' || CAST(COALESCE(MAX(" + row_version + "), 0) AS TEXT) "
+            "FROM verdicts WHERE run_id = ?) AS nv, "
             "(SELECT status FROM runs WHERE id = ?) AS st", (run_id, run_id, run_id))[0]
         return RunVersion(row["ev"], row["nv"], row["st"])
 
@@ -168,6 +173,10 @@ class RunTables(Connection):
         return out
 
 
+_CLAIM_UPDATE = ", ".join(f"{c} = excluded.{c}" for c in
+                          ("run_id", "idx", "text", "text_en", "span_start", "span_end", "anchor", "data"))
+
+
 def claim_row(claim: Claim) -> tuple:
     """The `claims` row of a claim (a run's extracted claims, or one added by hand)."""
     return (claim.id, claim.run_id, claim.index, claim.text, claim.text_en,
@@ -175,17 +184,19 @@ def claim_row(claim: Claim) -> tuple:
             claim.anchor, claim.model_dump_json())
 
 
-def write_judgement(db: sqlite3.Connection, claim: Claim, evidence: list[Evidence], verdict: Verdict) -> None:
-    """Replace a claim's evidence and verdict, inside the caller's transaction (a run's or a re-judgement's)."""
+def write_judgement(db: Tx, claim: Claim, evidence: list[Evidence], verdict: Verdict) -> None:
+    """Replace a claim's evidence and verdict, inside the caller's transaction (a run's or a re-judgement's).
+    The old verdict row is deleted, then the new one inserted (a new row: see run_version)."""
     db.execute("DELETE FROM evidence WHERE claim_id = ?", (claim.id,))
     for item in evidence:
         db.execute("INSERT INTO evidence VALUES (?, ?, ?, ?)", (claim.id, item.rank, item.chunk.id, item.model_dump_json()))
-    db.execute("INSERT OR REPLACE INTO verdicts VALUES (?, ?, ?, ?, ?, ?, ?)",
+    db.execute("DELETE FROM verdicts WHERE claim_id = ? OR id = ?", (verdict.claim_id, verdict.id))
+    db.execute("INSERT INTO verdicts VALUES (?, ?, ?, ?, ?, ?, ?)",
                (verdict.id, verdict.run_id, verdict.claim_id, verdict.status,
                 verdict.label.value if verdict.label else None, verdict.model_dump_json(), verdict.created_at))
 
 
-def _run(row: sqlite3.Row) -> Run:
+def _run(row: Record) -> Run:
     return Run(
         id=row["id"], article_id=row["article_id"], created_at=row["created_at"], status=row["status"],
         settings=json.loads(row["settings"]), summary=json.loads(row["summary"]),
