@@ -148,6 +148,9 @@ class Settings(BaseModel):
     # header an authenticating reverse proxy puts the user in. Neither set: one person, no login.
     auth_config: Path | None = Field(None, description="the path of an existing YAML users file")
     trusted_user_header: str = Field("", description="an HTTP header name, e.g. X-Forwarded-User")
+    # Team batches (verify/queue.py): the PostgreSQL database holding the task queue `verify batch` fills and
+    # `verify worker` processes take from; empty: no queue (one person runs `verify run`).
+    queue: str = Field("", description="a PostgreSQL URL, e.g. postgresql://verify@db-host:5432/verify")
 
     @field_validator("vectorstore", mode="before")
     @classmethod
@@ -162,6 +165,13 @@ class Settings(BaseModel):
         from .store.location import parse
 
         return parse(value)
+
+    @field_validator("queue")
+    @classmethod
+    def _postgres_url(cls, url: str) -> str:
+        if url.strip() and not url.strip().startswith(("postgresql://", "postgres://")):
+            raise ValueError("not a postgresql:// URL")
+        return url.strip()
 
     @field_validator("auth_config")
     @classmethod
