@@ -68,11 +68,14 @@ def seed_script():
 
 
 @pytest.fixture
-def seeded_run():
+def seeded_run(request):
     """A real run (real SQLite, real Chroma, hash embedder) of the seed article with a scripted model.
+    In a test that also uses `store_url`, the run is stored there (SQLite, then PostgreSQL).
 
     Returns the RunOutcome; its pipeline's store is at `outcome.store`.
     """
+    if "store_url" in request.fixturenames:
+        request.getfixturevalue("store_url")  # sets VERIFY_DB before the pipeline reads it
     chat = scripted(*seed_script())
     pipeline = make_pipeline(chat)
     outcome = pipeline.run(str(SEED_ARTICLE), [str(SEED_SOURCES)])
@@ -89,6 +92,16 @@ def postgres():
     server = start_postgres()
     yield server
     server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request, tmp_path, monkeypatch):
+    """Issue 14: the store tests run on both stores. The store's location, also set as VERIFY_DB: an SQLite
+    file, then a fresh database on the session's PostgreSQL server. A module runs all its tests on both
+    with `pytestmark = pytest.mark.usefixtures("store_url")`."""
+    url = str(tmp_path / "verify.db") if request.param == "sqlite" else request.getfixturevalue("postgres_url")
+    monkeypatch.setenv("VERIFY_DB", url)
+    return url
 
 
 @pytest.fixture

@@ -11,6 +11,8 @@ from verify import claim_edits
 from verify.errors import VerifyError
 from verify.pipeline import rejudge_claim
 
+pytestmark = pytest.mark.usefixtures("store_url")  # every test on SQLite, then PostgreSQL (issue 14)
+
 OPENING = "Le président américain Donald Trump a exhorté vendredi le président russe Vladimir Poutine"
 
 

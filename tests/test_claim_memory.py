@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from tests.conftest import SEED_ARTICLE, SEED_CLAIMS, SEED_SOURCES, make_pipeline
@@ -13,6 +14,8 @@ from tests.fakes import extraction_reply, judge_reply, scripted
 from verify.cli import app
 from verify.memory import ClaimText, accept, compute_matches, lexical_conflict, suggestions
 from verify.review import cite, decide, decisions, events_for
+
+pytestmark = pytest.mark.usefixtures("store_url")  # every test on SQLite, then PostgreSQL (issue 14)
 
 ALTERED = Path(SEED_ARTICLE).with_name("trump-poutine-koursk-altered.fr.txt")
 # The seed claims as the altered copy states them: #1 moved to Minsk, #3 negation removed, #2 and #4 unchanged.

@@ -14,7 +14,7 @@ from verify.prompts import load_prompt
 from verify.store import MIGRATIONS, Store
 
 
-def test_every_call_is_logged_with_prompt_version_hash_and_tokens(seeded_run):
+def test_every_call_is_logged_with_prompt_version_hash_and_tokens(store_url, seeded_run):
     calls = seeded_run.store.llm_calls(seeded_run.run.id)
     assert [c.purpose for c in calls] == ["extract"] + ["judge"] * 4
     prompt = load_prompt("judge_claim", "v2")  # the judge prompt new runs use
@@ -24,7 +24,7 @@ def test_every_call_is_logged_with_prompt_version_hash_and_tokens(seeded_run):
     assert judge.usage.latency_s >= 0 and judge.params["temperature"] == 0.0
 
 
-def test_rerunning_the_same_article_reuses_cached_replies(seeded_run):
+def test_rerunning_the_same_article_reuses_cached_replies(store_url, seeded_run):
     empty = scripted()  # raises if it is called at all
     second = make_pipeline(empty).run(str(SEED_ARTICLE), [str(SEED_SOURCES)])
     assert empty.received == []
@@ -32,7 +32,7 @@ def test_rerunning_the_same_article_reuses_cached_replies(seeded_run):
     assert second.run.summary["usage"]["cached_calls"] == 5
 
 
-def test_no_cache_calls_the_model_again(seeded_run):
+def test_no_cache_calls_the_model_again(store_url, seeded_run):
     chat = scripted(*seed_script())
     make_pipeline(chat, use_cache=False).run(str(SEED_ARTICLE))
     assert len(chat.received) == 5
@@ -81,11 +81,12 @@ def test_response_format_per_backend():
     assert served == {"type": "json_object", "schema": schema}
 
 
-def test_store_applies_migrations_in_order(tmp_path):
-    store = Store(tmp_path / "s.db")
+def test_store_applies_migrations_in_order(store_url):
+    store = Store(store_url)
     names = [r["name"] for r in store.query("SELECT name FROM schema_migrations ORDER BY name")]
     assert names == [name for name, _ in MIGRATIONS]
-    assert store.query("PRAGMA journal_mode")[0][0] == "wal"
+    if not store.postgres:
+        assert store.query("PRAGMA journal_mode")[0][0] == "wal"
 
 
 def test_older_store_is_migrated(tmp_path):
@@ -100,13 +101,13 @@ def test_older_store_is_migrated(tmp_path):
     assert store.query("SELECT count(*) FROM review_events")[0][0] == 0
 
 
-def test_newer_store_is_refused(tmp_path):
-    store = Store(tmp_path / "s.db")
+def test_newer_store_is_refused(store_url):
+    store = Store(store_url)
     with store.transaction() as db:
         db.execute("INSERT INTO schema_migrations VALUES ('999_future', 'x')")
     store.close()
     with pytest.raises(StoreError, match="newer verify"):
-        Store(tmp_path / "s.db")
+        Store(store_url)
 
 
 def test_corrupted_store_gives_a_clear_error(tmp_path):

@@ -14,8 +14,8 @@ from verify.store import Store
 
 
 @pytest.fixture
-def cited(tmp_path):
-    store = Store(tmp_path / "verify.db")
+def cited(store_url):  # on SQLite, then PostgreSQL
+    store = Store(store_url)
     run, claim = hostile_run(store)
     chunk = store.get_evidence(claim.id)[0].chunk
     return store, run, claim, chunk

@@ -204,11 +204,11 @@ def last_error(output: str) -> str:
     return next((line for line in reversed(output.splitlines()) if "rror" in line), output[-300:])
 
 
-def test_two_reviewers_deciding_one_claim_conflict(seeded_run):
+def test_two_reviewers_deciding_one_claim_conflict(store_url, seeded_run):
     run_id = seeded_run.run.id
     claim = seeded_run.claims[0]
     verdict = seeded_run.verdicts[claim.id]
-    alice, bob = Store(seeded_run.store.path), Store(seeded_run.store.path)  # two dashboards, two connections
+    alice, bob = Store(seeded_run.store.location), Store(seeded_run.store.location)  # two dashboards, two connections
     seen_by_both = None  # both opened the claim before anyone decided
     decide(alice, run_id=run_id, claim_id=claim.id, reviewer="alice", action="approve", machine_verdict=verdict,
            expected_last_event=seen_by_both)

@@ -22,7 +22,7 @@ def test_store_uses_wal(tmp_path):
     assert store.query("PRAGMA journal_mode")[0][0] == "wal"
 
 
-def test_a_claims_evidence_and_verdict_are_one_transaction(seeded_run):
+def test_a_claims_evidence_and_verdict_are_one_transaction(store_url, seeded_run):
     store = seeded_run.store
     claim = store.get_claims(seeded_run.run.id)[0]
     evidence = store.get_evidence(claim.id)

@@ -31,7 +31,9 @@ err = Console(stderr=True, width=_WIDTH)
 ModelOpt = typer.Option(None, "--model", "-m", help="LLM spec: local | local:<file.gguf> | openai:<model> | <name> with --base-url. Env VERIFY_MODEL.")
 BaseUrlOpt = typer.Option(None, "--base-url", help="OpenAI-compatible server (vLLM, Ollama, llama-server). Env VERIFY_BASE_URL.")
 EmbedderOpt = typer.Option(None, "--embedder", "-e", help="Embedder spec: use+minilm (default: multilingual USE, plus MiniLM for English queries) | use | minilm | sbert:<model> | openai:<model> | hash | a+b. Env VERIFY_EMBEDDER.")
-DbOpt = typer.Option(None, "--db", help="SQLite store path. Env VERIFY_DB (default ./verify.db).")
+# parser=str: a postgresql:// URL reaches Settings whole (a Path would fold its "//"); Settings makes a file a Path.
+DbOpt = typer.Option(None, "--db", parser=str, help="The store: an SQLite file, or a PostgreSQL database as "
+                     "postgresql://user:password@host:5432/db. Env VERIFY_DB (default ./verify.db).")
 VsOpt = typer.Option(None, "--vectorstore", help="Chroma folder, or a Chroma server as http://host:port. Env VERIFY_VECTORSTORE (default ./vectorstore).")
 CollectionOpt = typer.Option(None, "--collection", help="Chroma collection name (default 'sources').")
 
