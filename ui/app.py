@@ -19,6 +19,7 @@ import streamlit as st  # noqa: E402
 from ui import activity, article_view, auth, claim_edit, claim_panel, claims_table, decision, export, runs_page, sidebar, state  # noqa: E402
 from ui import memory_panel  # noqa: E402
 from ui import publication_form  # noqa: E402
+from ui import agreement, assignment, my_queue, second_review  # noqa: E402
 from ui.render import STYLE, md  # noqa: E402
 from verify.errors import VerifyError  # noqa: E402
 from verify.review import Decision  # noqa: E402
@@ -49,6 +50,7 @@ def run_page(run_id: str) -> None:
     shown = sidebar.render_filters(rows, sidebar.search_texts(view, decided))
     with st.sidebar:
         export.render_export(run_id)
+    assignment.render(view)  # editors: assign the run or claims (and a blind second reviewer)
 
     st.markdown(f"### Run {md(run_id)}")
     st.caption(f"model {md(view.run.settings.model)} · started {md(activity.local_time(view.run.created_at))} · "
@@ -60,6 +62,7 @@ def run_page(run_id: str) -> None:
         errors = view.run.summary.get("extraction_errors") or ["see `verify show`"]
         st.error(f"Claim extraction failed for part of this article, so claims are missing ({md(errors[0])}). "
                  f"Fix the model endpoint, then run: verify run \\-\\-resume {md(run_id)}")
+    agreement.render(run_id)  # second-review agreement (kappa, raw), hidden from a blind second reviewer
     mode = claims_table.view_switch()  # Review / All claims / Activity, kept in the URL (?view=)
     if mode != claims_table.REVIEW:
         sidebar.render_progress(rows)  # in the review view the review pane draws it (kept fresh there)
@@ -94,7 +97,8 @@ def review_pane(run_id: str, shown_ids: list[str]) -> str | None:
         claim_panel.render_claim(view, row, current)
         memory_panel.render_suggestions(view, row, current, shown_ids)  # decided before, in another run
         st.divider()
-        decision.render_form(view, row, current, shown_ids)
+        if not second_review.render(view, row, shown_ids):  # the blind second review, an editor's final decision
+            decision.render_form(view, row, current, shown_ids)
         activity.render_claim_history(current)
         claim_edit.render_claim_edits(view, row)  # reword, not check-worthy, merge, re-judge; edit history
         publication_form.render_publication(view, row)  # claimant, claim date, appearance, rating (ClaimReview)
@@ -115,6 +119,7 @@ def main() -> None:
         if run_id:
             run_page(run_id)
         else:
+            my_queue.render()  # the signed-in reviewer's open assigned claims
             runs_page.render()
     except VerifyError as exc:  # a missing run or a locked store: say so and offer the way back
         st.error(md(str(exc)))

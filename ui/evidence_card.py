@@ -17,7 +17,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui import render, state
+from ui import blind, render, state
 from ui.activity import local_time
 from ui.decision import reviewer
 from ui.render import esc, md
@@ -143,7 +143,9 @@ class Card:
 
 def render_card(run_id: str, claim: Claim, verdict: Verdict | None, evidence: list[Evidence]) -> None:
     st.html(CARD_STYLE)
-    card = Card(run_id, claim, verdict, evidence, review.citations_of(state.store(), claim.id))
+    cited = review.citations_of(state.store(), claim.id)
+    cited = blind.citations(state.store(), state.db_path(), run_id, claim.id, cited)  # blind: only one's own
+    card = Card(run_id, claim, verdict, evidence, cited)
     render_evidence_sentences(card)
     render_reviewer_citations(card)
     render_passages(card)

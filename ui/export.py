@@ -8,7 +8,7 @@ from functools import partial
 
 import streamlit as st
 
-from ui import state
+from ui import blind, state
 from ui.decision import reviewer
 from ui.render import md
 from verify.errors import VerifyError
@@ -54,6 +54,9 @@ def chosen_options(fmt: str) -> dict:
 
 def render_export(run_id: str) -> None:
     st.markdown("**Export report**")
+    if blind.hides_report(state.store(), state.db_path(), run_id):  # a report shows every decision
+        st.caption("Available once your blind second review of this run is settled.")
+        return
     fmt = st.selectbox("Format", formats(), key="export_format")
     options = chosen_options(fmt)
     url = options.get("publish_url", "").strip()

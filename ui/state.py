@@ -12,6 +12,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from ui import blind
 from verify.claim_edits import EffectiveClaim, effective_claims
 from verify.config import Settings
 from verify.errors import StoreError
@@ -98,7 +99,8 @@ def load_run(run_id: str) -> tuple[RunView, dict[str, Decision], int]:
     last_event, verdicts_version, status = run_version(run_id)
     path = db_path()
     view = _load_run(path, run_id, verdicts_version, status, store().last_claim_event(run_id))
-    return view, _load_decisions(path, run_id, last_event), last_event
+    decided = _load_decisions(path, run_id, last_event)
+    return view, blind.for_viewer(store(), path, run_id, decided), last_event  # a blind second reviewer's: masked
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

@@ -8,6 +8,7 @@ import os  # noqa: F401 - tests patch os.execve through verify.cli.os (the dashb
 # Importing a module registers its commands; `verify --help` lists them in this order.
 from . import run_commands, dashboard_commands, library_commands, report_commands, eval_command  # noqa: F401
 from . import batch_commands  # noqa: F401 - batch, worker, batch-status (task queue)
+from . import team_commands  # noqa: F401 - assign, unassign, queue, agreement (team review)
 # isort: on
 from .common import app, console, err, fail, settings_from
 

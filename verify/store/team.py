@@ -122,10 +122,16 @@ class TeamTables(Connection):
         return decision.model_copy(update={"id": new_id, "run_id": run_id, "claim_id": claim_id,
                                            "review_event_id": event_id, "created_at": now})
 
-    def team_version(self, run_id: str) -> tuple[int, int]:
-        """Changes whenever the run's assignments or team decisions change (a cache key)."""
-        row = self.query("SELECT (SELECT COALESCE(MAX(id), 0) FROM assignment_events WHERE run_id = ?) AS a, "
-                         "(SELECT COALESCE(MAX(id), 0) FROM team_decisions WHERE run_id = ?) AS t", (run_id, run_id))[0]
+    def team_version(self, run_id: str | None = None) -> tuple[int, int]:
+        """Changes whenever the run's (or, without a run, any) assignments or team decisions change: a
+        cache key. (0, 0): nothing was ever assigned."""
+        if run_id is None:
+            row = self.query("SELECT (SELECT COALESCE(MAX(id), 0) FROM assignment_events) AS a, "
+                             "(SELECT COALESCE(MAX(id), 0) FROM team_decisions) AS t")[0]
+        else:
+            row = self.query("SELECT (SELECT COALESCE(MAX(id), 0) FROM assignment_events WHERE run_id = ?) AS a, "
+                             "(SELECT COALESCE(MAX(id), 0) FROM team_decisions WHERE run_id = ?) AS t",
+                             (run_id, run_id))[0]
         return row["a"], row["t"]
 
     def assigned_run_ids(self) -> list[str]:
