@@ -56,21 +56,28 @@ def judged_lines(*logs: Path) -> Counter:
                    for line in log.read_text().splitlines() if " judged " in line)
 
 
-@pytest.fixture
-def newsroom(tmp_path, postgres_url):
-    """Articles, an ingested library, the stand-in model server and the environment of every verify process."""
+@pytest.fixture(params=["sqlite", "postgresql"])
+def newsroom(request, tmp_path, postgres, postgres_url):
+    """Articles, an ingested library, the environment of every verify process: the queue in PostgreSQL, the
+    store in an SQLite file (one machine) or in another PostgreSQL database (a team)."""
     articles = write_articles(tmp_path / "articles", articles=3, claims_per_article=4)
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "VERIFY_QUEUE": postgres_url, "VERIFY_MODEL": "stand-in",
-           "VERIFY_EMBEDDER": "hash", "VERIFY_CONCURRENCY": "2", "VERIFY_TIMEOUT": "20"}
+    if request.param == "sqlite":
+        db = str(tmp_path / "verify.db")
+    else:
+        name = postgres_url.rsplit("/", 1)[1][:50] + "_store"
+        db = postgres.create_database(name)
+        request.addfinalizer(lambda: postgres.drop_database(name))
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "VERIFY_QUEUE": postgres_url, "VERIFY_DB": db,
+           "VERIFY_MODEL": "stand-in", "VERIFY_EMBEDDER": "hash", "VERIFY_CONCURRENCY": "2", "VERIFY_TIMEOUT": "20"}
     done = verify_cmd("ingest", str(write_library(tmp_path / "library")), env=env)
     assert done.returncode == 0, done.stderr
     return tmp_path, articles, env
 
 
-def store_state(db: Path):
+def store_state(db: str):
     from verify.store import Store
 
-    store = Store(db, read_only=True)
+    store = Store(db if db.startswith("postgresql://") else Path(db), read_only=True)
     try:
         runs = store.list_runs()
         claims = [c for r in runs for c in store.get_claims(r.id)]
@@ -80,10 +87,13 @@ def store_state(db: Path):
         store.close()
 
 
-def all_runs_finished(db: Path, expected_runs: int) -> bool:
-    if not db.exists():
+def all_runs_finished(db: str, expected_runs: int) -> bool:
+    from verify.errors import StoreError
+
+    try:
+        runs, _, _ = store_state(db)
+    except StoreError:  # not created yet: the first worker creates it
         return False
-    runs, _, _ = store_state(db)
     return len(runs) == expected_runs and all(r.status != "running" for r in runs)
 
 
@@ -101,11 +111,11 @@ def test_two_workers_judge_every_claim_once_and_a_failing_model_call_is_a_record
         logs = [tmp / "worker-a.log", tmp / "worker-b.log"]
         workers = [start_worker(env, log) for log in logs]
         try:
-            wait_until(lambda: all_runs_finished(tmp / "verify.db", 3), 120, "3 finished runs", logs)
+            wait_until(lambda: all_runs_finished(env["VERIFY_DB"], 3), 120, "3 finished runs", logs)
         finally:
             stop(*workers)
         status = verify_cmd("batch-status", batch_id, env=env)
-    runs, claims, verdicts = store_state(tmp / "verify.db")
+    runs, claims, verdicts = store_state(env["VERIFY_DB"])
     assert len(claims) == 12 and set(verdicts) == {c.id for c in claims}  # nothing lost
     assert judged_lines(*logs) == Counter({c.id: 1 for c in claims})  # each claim stored once
     assert set(model.judged.values()) == {1}  # and asked of the model once
@@ -133,10 +143,10 @@ def test_a_worker_killed_mid_claim_loses_nothing_and_duplicates_nothing(newsroom
             first.send_signal(signal.SIGKILL)
             first.wait()
             second = start_worker(env, logs[1])
-            wait_until(lambda: all_runs_finished(tmp / "verify.db", 1), 90, "the run to finish", logs)
+            wait_until(lambda: all_runs_finished(env["VERIFY_DB"], 1), 90, "the run to finish", logs)
         finally:
             stop(first, second)
-    runs, claims, verdicts = store_state(tmp / "verify.db")
+    runs, claims, verdicts = store_state(env["VERIFY_DB"])
     killed = next(c.id for c in claims if claim_key(c.text) == "0-0")
     assert len(claims) == 4 and set(verdicts) == {c.id for c in claims}  # 0 lost
     assert all(v.status == "ok" for v in verdicts.values()) and runs[0].status == "done"

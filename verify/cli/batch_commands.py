@@ -69,6 +69,7 @@ def batch(
     from ..pipeline import read_article
     from ..queue import ensure_schema, new_batch_id, queue_app
     from ..store import Store
+    from ..store.location import shown as shown_store
 
     try:
         locations = article_locations(items or [], list_file)
@@ -92,7 +93,7 @@ def batch(
         fail(exc)
     skipped = len(locations) - len(articles)
     console.print(plain(f"Batch {batch_id}: {queued} article(s) queued" + (f", {skipped} skipped" if skipped else "")
-                        + f"; store {_where(settings.db_path)}"), soft_wrap=True)
+                        + f"; store {shown_store(settings.db_path)}"), soft_wrap=True)
     console.print(plain(f"Next: verify worker (on each machine) | progress: verify batch-status {batch_id}"))
     if not queued:
         raise typer.Exit(code=1)
@@ -126,6 +127,7 @@ def worker(
         fail(VerifyError(f"--stalled-after ({stalled_after:g} s) must be longer than --heartbeat ({heartbeat:g} s)"))
     from ..pipeline import judge_workers
     from ..queue import Runtime, ensure_schema, queue_app, shown, work
+    from ..store.location import shown as shown_store
     from .run_commands import warn_if_demo_grade
 
     _log_to_stderr(verbose)
@@ -137,7 +139,7 @@ def worker(
         rt = Runtime(settings)
     except VerifyError as exc:
         fail(exc)
-    err.print(plain(f"verify worker ready: model {rt.pipeline.llm.model_id}, store {_where(settings.db_path)}, "
+    err.print(plain(f"verify worker ready: model {rt.pipeline.llm.model_id}, store {shown_store(settings.db_path)}, "
                     f"library {_where(settings.vectorstore)}, queue {shown(settings.queue)}, {jobs_at_once} job(s) "
                     "at once"), highlight=False, soft_wrap=True)
     try:
