@@ -12,6 +12,8 @@ from verify import roles, team
 from verify.errors import VerifyError
 from verify.review import decide, decisions, events_for
 
+pytestmark = pytest.mark.usefixtures("store_url")  # SQLite and PostgreSQL
+
 
 @pytest.fixture
 def crew(seeded_run, tmp_path, monkeypatch):

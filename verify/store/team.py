@@ -148,11 +148,8 @@ def _insert_review_event(db, run_id: str, claim_id: str, new: NewReviewEvent, no
 
 
 def _insert(db, table: str, sql: str, params: tuple) -> int:
-    """The id of the row an INSERT adds (the SQLAlchemy store's Tx.insert, which PostgreSQL needs, when
-    the connection has it; sqlite3's lastrowid otherwise)."""
-    if hasattr(db, "insert"):
-        return db.insert(table, sql, params)["id"]
-    return db.execute(sql, params).lastrowid
+    """The id of the row an INSERT adds (on both engines: verify/store/connection.py)."""
+    return db.insert(table, sql, params)["id"]
 
 
 def _check_target(db, run_id: str, claim_id: str | None) -> None:
