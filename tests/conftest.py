@@ -101,7 +101,12 @@ def store_url(request, tmp_path, monkeypatch):
     with `pytestmark = pytest.mark.usefixtures("store_url")`."""
     url = str(tmp_path / "verify.db") if request.param == "sqlite" else request.getfixturevalue("postgres_url")
     monkeypatch.setenv("VERIFY_DB", url)
-    return url
+    yield url
+    if request.param == "postgresql":  # the test really wrote to PostgreSQL (not to a file named after the URL)
+        import psycopg
+
+        with psycopg.connect(url) as conn:
+            assert conn.execute("SELECT to_regclass('alembic_version')").fetchone()[0], "nothing was stored in PostgreSQL"
 
 
 @pytest.fixture

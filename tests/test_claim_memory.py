@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner
 
 from tests.conftest import SEED_ARTICLE, SEED_CLAIMS, SEED_SOURCES, make_pipeline
@@ -14,8 +13,6 @@ from tests.fakes import extraction_reply, judge_reply, scripted
 from verify.cli import app
 from verify.memory import ClaimText, accept, compute_matches, lexical_conflict, suggestions
 from verify.review import cite, decide, decisions, events_for
-
-pytestmark = pytest.mark.usefixtures("store_url")  # every test on SQLite, then PostgreSQL (issue 14)
 
 ALTERED = Path(SEED_ARTICLE).with_name("trump-poutine-koursk-altered.fr.txt")
 # The seed claims as the altered copy states them: #1 moved to Minsk, #3 negation removed, #2 and #4 unchanged.
@@ -54,7 +51,7 @@ def review_first_three(outcome) -> list[str]:
     return ids
 
 
-def test_the_same_article_run_again_gets_the_earlier_decisions_as_suggestions(seeded_run):
+def test_the_same_article_run_again_gets_the_earlier_decisions_as_suggestions(store_url, seeded_run):
     first = review_first_three(seeded_run)
     run_id, store = run_of(SEED_ARTICLE, SEED_CLAIMS)  # `verify run` matched it against the reviewed claims
     ids = store.claim_ids(run_id)
@@ -67,7 +64,7 @@ def test_the_same_article_run_again_gets_the_earlier_decisions_as_suggestions(se
     assert suggestion.link == f"?run={seeded_run.run.id}&claim={first[0]}"
 
 
-def test_accepting_a_suggestion_records_the_earlier_decision_naming_its_claim(seeded_run):
+def test_accepting_a_suggestion_records_the_earlier_decision_naming_its_claim(store_url, seeded_run):
     first = review_first_three(seeded_run)
     run_id, store = run_of(SEED_ARTICLE, SEED_CLAIMS)
     claim = store.claim_ids(run_id)[0]
@@ -81,7 +78,7 @@ def test_accepting_a_suggestion_records_the_earlier_decision_naming_its_claim(se
     assert decided.citations[0].note.startswith(f"accepted from memory: cited on claim {first[0]}")
 
 
-def test_the_altered_copy_matches_only_its_unchanged_claims(seeded_run):
+def test_the_altered_copy_matches_only_its_unchanged_claims(store_url, seeded_run):
     first = review_first_three(seeded_run)
     run_id, store = run_of(ALTERED, ALTERED_CLAIMS)
     ids = store.claim_ids(run_id)
@@ -89,7 +86,7 @@ def test_the_altered_copy_matches_only_its_unchanged_claims(seeded_run):
     assert {m.claim_id: m.source_claim_id for m in store.memory_matches(run_id=run_id)} == {ids[1]: first[1]}
 
 
-def test_a_decision_undone_since_is_no_longer_suggested(seeded_run):
+def test_a_decision_undone_since_is_no_longer_suggested(store_url, seeded_run):
     first = review_first_three(seeded_run)
     run_id, store = run_of(SEED_ARTICLE, SEED_CLAIMS)
     claim = store.claim_ids(run_id)[1]
@@ -100,7 +97,7 @@ def test_a_decision_undone_since_is_no_longer_suggested(seeded_run):
     assert compute_matches(store, run_id, "hash") and claim not in {m.claim_id for m in store.memory_matches(run_id=run_id)}
 
 
-def test_verify_memory_lists_the_matches(seeded_run):
+def test_verify_memory_lists_the_matches(store_url, seeded_run):
     review_first_three(seeded_run)
     run_id, store = run_of(SEED_ARTICLE, SEED_CLAIMS)
     result = CliRunner().invoke(app, ["memory", run_id])
@@ -110,7 +107,7 @@ def test_verify_memory_lists_the_matches(seeded_run):
     assert events_for(store, run_id=run_id) == []  # suggestions only: nothing is decided for the reviewer
 
 
-def test_verify_memory_on_a_missing_run_says_so(seeded_run):
+def test_verify_memory_on_a_missing_run_says_so(store_url, seeded_run):
     result = CliRunner().invoke(app, ["memory", "r-nope"])
     assert result.exit_code == 2 and "error: no run 'r-nope'" in result.output
 
@@ -131,7 +128,7 @@ def test_the_lexical_check_tells_a_changed_figure_place_or_negation_from_a_trans
     assert lexical_conflict(*spoken) == "one is negated, the other not"
 
 
-def test_a_claim_memory_failure_costs_the_suggestions_never_the_run(seeded_run, monkeypatch):
+def test_a_claim_memory_failure_costs_the_suggestions_never_the_run(store_url, seeded_run, monkeypatch):
     """README: 'Claim memory matching fails during verify run: the run is kept whole' with a warning."""
     from verify import memory
     from verify.errors import VerifyError

@@ -20,23 +20,34 @@ from verify.cli import app
 from verify.errors import StoreError
 from verify.review import ReviewConflict
 from verify.store import MIGRATIONS, Store
-from verify.store.schema import revisions
 
 runner = CliRunner()
 
 
-def columns(store: Store) -> dict[str, list[str]]:
-    """Every table of verify's schema with its columns, in order, as the database itself reports them."""
-    if store.postgres:
-        rows = store.query("SELECT table_name, column_name FROM information_schema.columns "
-                           "WHERE table_schema = current_schema() ORDER BY table_name, ordinal_position")
-    else:
-        rows = store.query("SELECT m.name, p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p "
-                           "WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' ORDER BY m.name, p.cid")
-    out: dict[str, list[str]] = {}
-    for table, column in rows:
-        out.setdefault(table, []).append(column)
-    return out
+def revisions() -> tuple[str, ...]:
+    from verify.store.schema import revisions as alembic_revisions  # (imported here: the older store has no schema.py)
+
+    return alembic_revisions()
+
+
+def columns(url: str, upto: str | None = None) -> dict[str, list[str]]:
+    """Every table of the database at `url` with its columns, in order, as the database reports them;
+    with `upto`, first built by Alembic's history up to that revision."""
+    from alembic import command
+    from sqlalchemy import create_engine, inspect
+
+    from verify.store import schema
+
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
+    try:
+        with engine.begin() as conn:
+            if upto:
+                command.upgrade(schema._config(conn), upto)
+            found = inspect(conn)
+            return {table: [c["name"] for c in found.get_columns(table)] for table in found.get_table_names()
+                    if table not in ("schema_migrations", "alembic_version")}
+    finally:
+        engine.dispose()
 
 
 def legacy_store(path, upto: int) -> None:
@@ -52,17 +63,24 @@ def legacy_store(path, upto: int) -> None:
 
 # --- one schema, one history -----------------------------------------------------------------------
 
-def test_alembic_history_keeps_the_migration_names_and_builds_the_same_tables_as_before(tmp_path, postgres_url):
-    assert list(revisions()) == [name for name, _ in MIGRATIONS]  # revision ids are the old names
+def test_alembic_history_keeps_the_migration_names_and_builds_the_same_tables_as_before(tmp_path, postgres,
+                                                                                       postgres_url):
+    """The SQL migrations of the verify before Alembic and Alembic's revisions of the same names build the
+    same tables and columns, on SQLite and on PostgreSQL."""
+    names = [name for name, _ in MIGRATIONS]
+    assert list(revisions())[:len(names)] == names  # revision ids are the old names; newer ones come after
     legacy_store(tmp_path / "legacy.db", len(MIGRATIONS))
-    legacy = {t: c for t, c in columns(Store(tmp_path / "legacy.db", read_only=True)).items()
-              if t not in ("schema_migrations", "alembic_version")}
-    for store in (Store(tmp_path / "new.db"), Store(postgres_url)):
-        built = columns(store)
-        assert {t: c for t, c in built.items() if t not in ("schema_migrations", "alembic_version")} == legacy
-        assert store.query("SELECT version_num FROM alembic_version")[0][0] == revisions()[-1]
-        assert [r[0] for r in store.query("SELECT name FROM schema_migrations ORDER BY name")] == list(revisions())
-        store.close()
+    legacy = columns(f"sqlite:///{tmp_path / 'legacy.db'}")
+    assert columns(f"sqlite:///{tmp_path / 'alembic.db'}", upto=names[-1]) == legacy
+    assert columns(postgres_url, upto=names[-1]) == legacy
+    fresh = postgres.create_database(f"fresh_{tmp_path.name[-20:].lower()}")
+    try:
+        for store in (Store(tmp_path / "new.db"), Store(fresh)):  # a store opened by verify is at the head
+            assert store.query("SELECT version_num FROM alembic_version")[0][0] == revisions()[-1]
+            assert [r[0] for r in store.query("SELECT name FROM schema_migrations ORDER BY name")] == list(revisions())
+            store.close()
+    finally:
+        postgres.drop_database(fresh.rsplit("/", 1)[1])
 
 
 def test_a_store_made_before_alembic_migrates_forward_with_its_data(tmp_path):
