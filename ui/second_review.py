@@ -28,7 +28,8 @@ def is_editor(username: str) -> bool:
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _team_claims(_store, path: str, run_id: str, version: tuple[int, int], last_event: int) -> dict[str, team.TeamClaim]:
+def _team_claims(_store, path: str, run_id: str, version: tuple[int, int],
+                 last_event: int) -> dict[str, team.TeamClaim]:
     return team.team_claims(_store, run_id)
 
 

@@ -13,8 +13,10 @@ from ..errors import VerifyError
 from ..terminal import plain
 from .common import DbOpt, app, console, fail, open_for_reading, require_store, settings_from
 
-ClaimOpt = typer.Option(None, "--claim", "-c", help="A claim's number as shown (3 or #3) or its id; repeat for several. Default: the whole run.")
-ByOpt = typer.Option(os.environ.get("USER", "") or "cli", "--by", help="Who does it: with a team's users file, an editor or admin.")
+ClaimOpt = typer.Option(None, "--claim", "-c", help="A claim's number as shown (3 or #3) or its id; repeat for "
+                        "several. Default: the whole run.")
+ByOpt = typer.Option(os.environ.get("USER", "") or "cli", "--by",
+                     help="Who does it: with a team's users file, an editor or admin.")
 
 
 def _writable(db: Optional[Path]):
@@ -40,7 +42,8 @@ def _say(text: str) -> None:
 def assign(
     run_id: str = typer.Argument(..., help="Run id (see `verify runs`)."),
     to: str = typer.Option(..., "--to", help="The reviewer (username in the team's users file)."),
-    second: Optional[str] = typer.Option(None, "--second", help="A second reviewer, who decides blind (never sees the first decision)."),
+    second: Optional[str] = typer.Option(None, "--second",
+                                         help="A second reviewer, who decides blind (never sees the first decision)."),
     claims: Optional[list[str]] = ClaimOpt, by: str = ByOpt, db: Optional[Path] = DbOpt,
 ) -> None:
     """Assign a run, or some of its claims, to a reviewer (and a blind second reviewer)."""
