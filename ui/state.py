@@ -8,29 +8,27 @@ append-only, so the same version always means the same data, and any new decisio
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import streamlit as st
 
 from ui import blind
 from verify.claim_edits import EffectiveClaim, effective_claims
 from verify.config import Settings
-from verify.errors import StoreError
 from verify.models import Article, Claim, Run, Verdict
 from verify.model_signals import verdict_shown_confidence
 from verify.review import Decision, decisions
-from verify.store import RunVersion, Store
+from verify.store import RunVersion, Store, location
 from verify.vocabulary import run_is_demo_grade
 
 
 def db_path() -> str:
     # Read per call (not at import) so a test can point VERIFY_DB at its own store.
-    return str(Settings.from_env().db_path.resolve())
+    return str(location.resolved(Settings.from_env().db_path))  # a file, or a postgresql:// URL
 
 
 def store_exists() -> bool:
     """The dashboard never creates a store: `verify run` does (a typo in --db must not make an empty one)."""
-    return Path(db_path()).is_file()
+    return location.exists(db_path())
 
 
 @st.cache_resource(show_spinner=False)
@@ -42,8 +40,7 @@ def _open_store(path: str) -> Store:
 @st.cache_resource(show_spinner=False)
 def _open_writer(path: str) -> Store:
     # Writable, for review events only; opened at the first decision, once per process.
-    if not Path(path).is_file():  # deleted since the page was read: do not create an empty store
-        raise StoreError(f"no store at {path}: check --db or VERIFY_DB (`verify run` creates the store)")
+    location.check_exists(path)  # deleted since the page was read: do not create an empty store
     return Store(path)
 
 

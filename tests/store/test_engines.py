@@ -257,3 +257,22 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def test_the_dashboard_reviews_a_run_stored_in_postgresql(postgres_url, monkeypatch):
+    """VERIFY_DB=postgresql://... : the dashboard lists the run, and a decision made in it lands in PostgreSQL."""
+    from tests.conftest import make_pipeline
+    from tests.ui.conftest import decide, focus, open_app, visible
+    from verify.review import decisions
+
+    monkeypatch.setenv("VERIFY_DB", postgres_url)
+    pipeline = make_pipeline(scripted(*seed_script()))
+    outcome = pipeline.run(str(SEED_ARTICLE), [str(SEED_SOURCES)])
+    assert pipeline.store.postgres
+    first = outcome.claims[0].id
+    at = open_app(outcome.run.id)
+    assert focus(at) == first
+    decide(at, "Approve", note="checked on the team store")
+    decision = decisions(Store(postgres_url, read_only=True), outcome.run.id)[first]
+    assert (decision.state, decision.reviewer, decision.note) == ("approved", "Alice", "checked on the team store")
+    assert "Recorded: approve" in visible(at)
