@@ -22,14 +22,14 @@ from verify.store import Store
 from verify.vectorstore import VectorStore
 
 
-def test_two_runs_at_once_share_the_store_and_vector_store(tmp_path):
+def test_two_runs_at_once_share_the_store_and_vector_store(store_url, tmp_path):
     def reply(request):
         if is_extraction(request):
             return Behaviour(extraction_reply(*[(q, c, e) for q, c, e, _ in SEED_CLAIMS]))
         return Behaviour(judge_reply("NOT_ENOUGH_INFO", []), delay_s=0.05)
 
-    db, vs = tmp_path / "shared.db", tmp_path / "shared-vs"
-    env = dict(os.environ, VERIFY_DB=str(db), VERIFY_VECTORSTORE=str(vs), VERIFY_EXTRACT_MODE="abstractive")
+    vs = tmp_path / "shared-vs"  # the store: a new SQLite file, or a new PostgreSQL database both create at once
+    env = dict(os.environ, VERIFY_DB=store_url, VERIFY_VECTORSTORE=str(vs), VERIFY_EXTRACT_MODE="abstractive")
     with OpenAICompatibleServer(reply) as server:
         args = [sys.executable, "-m", "verify.cli", "run", str(SEED_ARTICLE), "--sources", str(SEED_SOURCES),
                 "--model", "m", "--base-url", server.base_url, "--no-cache"]
@@ -37,12 +37,13 @@ def test_two_runs_at_once_share_the_store_and_vector_store(tmp_path):
                  for _ in range(2)]
         outputs = [p.communicate(timeout=120)[0] for p in procs]
     assert [p.returncode for p in procs] == [0, 0], outputs
-    with sqlite3.connect(db) as con:
-        runs = [r[0] for r in con.execute("SELECT id FROM runs WHERE status = 'done'")]
-        per_run = con.execute("SELECT run_id, COUNT(*) FROM verdicts GROUP BY run_id").fetchall()
-        claims = con.execute("SELECT COUNT(*), COUNT(DISTINCT id) FROM claims").fetchone()
-        evidence = con.execute("SELECT c.run_id, COUNT(*) FROM evidence e JOIN claims c ON c.id = e.claim_id "
-                               "GROUP BY c.run_id").fetchall()
+    store = Store(store_url, read_only=True)
+    runs = [r[0] for r in store.query("SELECT id FROM runs WHERE status = 'done'")]
+    per_run = store.query("SELECT run_id, COUNT(*) FROM verdicts GROUP BY run_id")
+    claims = tuple(store.query("SELECT COUNT(*), COUNT(DISTINCT id) FROM claims")[0])
+    evidence = store.query("SELECT c.run_id, COUNT(*) FROM evidence e JOIN claims c ON c.id = e.claim_id "
+                           "GROUP BY c.run_id")
+    store.close()
     assert len(runs) == 2 and sorted(n for _, n in per_run) == [len(SEED_CLAIMS)] * 2  # nothing lost
     assert claims == (2 * len(SEED_CLAIMS), 2 * len(SEED_CLAIMS))  # nothing duplicated
     assert [n for _, n in evidence] == [5 * len(SEED_CLAIMS)] * 2  # both retrieved from the whole library
