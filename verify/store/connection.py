@@ -375,5 +375,5 @@ def _explain_postgres(exc: Exception, url: str, shown: str) -> str:
 
 def _server_says(text: str) -> str:
     """The server's own reason, without psycopg's 'connection to server at ... failed:' preamble."""
-    reason = text.rsplit("failed:", 1)[-1].strip()
+    reason = text.rsplit("failed:", 1)[-1].split(" Is the server running")[0].strip()  # libpq's hint: said after
     return reason.removeprefix("FATAL:").strip()
