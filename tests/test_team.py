@@ -87,6 +87,9 @@ def test_only_the_assigned_second_reviewer_makes_the_blind_decision(crew):
     made = second_decides(crew, c1, "reject", "NOT_ENOUGH_INFO")
     assert (made.reviewer, made.kind, made.action, made.label) == ("bob", "second", "reject", "NOT_ENOUGH_INFO")
     assert events_for(store, claim_id=c1) == [], "a blind decision never enters the first review's log"
+    with pytest.raises(roles.PermissionDenied, match="bob is the blind second reviewer of this claim"):
+        first_decides(crew, c1, "approve", who="bob")  # a crafted first-pass decision from the blind reviewer
+    assert events_for(store, claim_id=c1) == []
 
 
 def test_a_disagreement_goes_to_the_editor_whose_decision_is_final_and_used_by_reports(crew):

@@ -105,6 +105,7 @@ def decide(
     if not reviewer:
         raise VerifyError("a reviewer name is required")
     roles.require(reviewer, "decide")  # the role comes from the server's users file, never from the caller
+    _refuse_blind_first_pass(store, run_id, claim_id, reviewer)
     if action == "reject" and not corrected_label:
         raise VerifyError("rejecting a verdict needs the corrected label")
     corrected = Label(corrected_label).value if corrected_label else None
@@ -130,6 +131,18 @@ def decide(
 
     return store.append_review_event(run_id=run_id, claim_id=claim_id, expected_last_event=expected_last_event,
                                      draw_up=draw_up)
+
+
+def _refuse_blind_first_pass(store: Store, run_id: str, claim_id: str, reviewer: str) -> None:
+    """A claim's blind second reviewer decides it only through the second-review form: a first-pass
+    decision from them (a crafted request: the page never offers it) would be counted as the first review."""
+    if not store.assignment_events(run_id=run_id):  # no team assignment on this run: one query, nothing more
+        return
+    from .team import blind_claims  # verify.team builds on this module
+
+    if claim_id in blind_claims(store, run_id, reviewer):
+        raise roles.PermissionDenied(f"{reviewer} is the blind second reviewer of this claim: decide it in the "
+                                     "second-review form, not as its first reviewer")
 
 
 def _label_after(action: Action, events: list[ReviewEvent], machine: str | None, corrected: str | None) -> str | None:
