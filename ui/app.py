@@ -47,7 +47,7 @@ def run_page(run_id: str) -> None:
     view, decided, _ = state.load_run(run_id)
     rows = state.rows(view, decided)
     st.sidebar.button("← All runs", key="back", on_click=back_to_runs, width="stretch")
-    shown = sidebar.render_filters(rows, sidebar.search_texts(view, decided))
+    shown = sidebar.render_filters(run_id)
     with st.sidebar:
         export.render_export(run_id)
     assignment.render(view)  # editors: assign the run or claims (and a blind second reviewer)
@@ -87,6 +87,7 @@ def review_pane(run_id: str, shown_ids: list[str]) -> str | None:
     listed = set(shown_ids)
     shown = [r for r in rows if r.claim_id in listed]
     sidebar.render_progress(rows)
+    article_view.render_recolour(rows)  # the article is not redrawn when only this pane reruns
     with st.container(key="claim_top"):  # where the page scrolls to when a new claim opens
         focus = article_view.select_claim(view, shown, rows)
         decision.render_flash()

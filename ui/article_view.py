@@ -3,15 +3,25 @@ the claim selector that decides which claim the panel shows."""
 
 from __future__ import annotations
 
+import json
+
 import streamlit as st
 
 from ui import render, state
 from ui.state import Row, RunView
-from verify.vocabulary import state_words
+from verify.vocabulary import COLOURS, PENDING, state_words
 
 FOCUS_KEY = "focus_claim"  # the open claim's id: what the selector, Previous/Next and decisions move
 SELECT_KEY = "claim_select"  # the selector widget, set from FOCUS_KEY on every run
 REFOCUS_KEY = "filters_changed"
+
+
+SHOWN_KEY = "article_shown"  # {claim id: (label, reviewed, state)} as the article on the page shows them
+RECOLOURS_KEY = "article_recolours"  # how many recolour scripts were sent (each must be a new element)
+
+
+def mark_title(row: Row) -> str:
+    return f"claim #{row.number}: {state_words(row.state)}"  # ui/keys.py and recolour_js find marks by it
 
 
 def marks(view: RunView, by_id: dict[str, Row], focus: str | None) -> list[render.Mark]:
@@ -21,9 +31,58 @@ def marks(view: RunView, by_id: dict[str, Row], focus: str | None) -> list[rende
             continue
         row = by_id[claim.id]
         out.append(render.Mark(claim.span.start, claim.span.end, row.current, prefix=f"#{row.number}",
-                               reviewed=row.reviewed, focused=claim.id == focus,
-                               title=f"claim #{row.number}: {state_words(row.state)}"))
+                               reviewed=row.reviewed, focused=claim.id == focus, title=mark_title(row)))
     return out
+
+
+def looks(rows: list[Row]) -> dict[str, tuple]:
+    return {row.claim_id: (row.current, row.reviewed, row.state) for row in rows}
+
+
+def render_recolour(rows: list[Row]) -> None:
+    """Bring the article's marks up to date by script after a decision. The review pane reruns alone
+    (re-sending a 500-claim article cost most of a decision's time), so the article still shows the
+    colours of the last full run; recolour the marks that changed since (this reviewer's decision, an
+    undo, another reviewer's). The next full run redraws the article server-side anyway."""
+    shown = st.session_state.get(SHOWN_KEY)
+    if shown is None:
+        return
+    now = looks(rows)
+    changed = [row for row in rows if shown.get(row.claim_id) not in (None, now[row.claim_id])]
+    if not changed:
+        return
+    sequence = st.session_state[RECOLOURS_KEY] = st.session_state.get(RECOLOURS_KEY, 0) + 1
+    st.session_state[SHOWN_KEY] = now
+    st.html(recolour_js([mark_look(r) for r in changed], sequence), unsafe_allow_javascript=True)
+
+
+# Recolours claim marks already on the page. Static code; the data is JSON of label colours and words
+# (verify/vocabulary.py), claim numbers and state words: no article, claim or source text. Marks are found
+# by their title ("claim #N: ..."), as ui/keys.py finds them.
+_RECOLOUR_JS = """<script>/* vf-recolour %d */
+(() => {
+  for (const u of %s) {
+    const mark = document.querySelector('.vf-article mark[title^="claim #' + u.n + ':"]');
+    if (!mark) continue;
+    mark.style.background = u.bg; mark.style.borderColor = u.edge; mark.title = u.title;
+    const b = mark.querySelector('.vf-badge');
+    if (b) { b.style.background = u.ink; b.textContent = u.badge; }
+  }
+})();
+</script>"""
+
+
+def mark_look(row: Row) -> dict:
+    """A claim mark's colours, badge and title, as render.highlight draws them."""
+    colour = COLOURS.get(row.current, COLOURS[PENDING])
+    return {"n": row.number, "bg": colour.background, "edge": colour.edge, "ink": colour.ink,
+            "badge": render.badge_text(row.current, f"#{row.number}", row.reviewed), "title": mark_title(row)}
+
+
+def recolour_js(looks: list[dict], sequence: int) -> str:
+    """The script applying `looks`; `sequence` makes each one a new element, so Streamlit runs it."""
+    data = json.dumps(looks).replace("<", "\\u003c")  # never a "</script>" inside the script
+    return _RECOLOUR_JS % (int(sequence), data)
 
 
 def option_label(number: int, text: str) -> str:
@@ -101,5 +160,6 @@ def render_article(view: RunView, all_rows: list[Row], focus: str | None) -> Non
                "label badges: ✔ = confirmed by a reviewer")
     with st.container(height=760, key="article_box"):
         st.html(render.article_html(view.article.text, marks(view, by_id, focus)))
+    st.session_state[SHOWN_KEY] = looks(all_rows)
     if focus is not None:
         st.html(render.scroll_to_focus_js(by_id[focus].number), unsafe_allow_javascript=True)

@@ -106,16 +106,21 @@ def render_claim_edits(view: RunView, row: Row) -> None:
     if item is None:
         return
     render_status(view, row, item)
-    with st.expander(f"Edit claim #{row.number}: wording, check-worthiness, duplicates, re-judge"):
-        if not reviewer():
-            st.info("Enter your name under Reviewer to edit claims.")
-        render_wording(view, row, item)
-        st.divider()
-        render_worthiness(view, row, item)
-        st.divider()
-        render_merge(view, row, item)
-        st.divider()
-        render_rejudge(view, row)
+    # Drawn only while open (on_change="rerun" makes .open known): closed, its fields and the run-long
+    # merge list cost every decide + next ~100 ms in the browser for a section rarely used.
+    box = st.expander(f"Edit claim #{row.number}: wording, check-worthiness, duplicates, re-judge",
+                      key=f"edit_open_{row.claim_id}", on_change="rerun")
+    if box.open:
+        with box:
+            if not reviewer():
+                st.info("Enter your name under Reviewer to edit claims.")
+            render_wording(view, row, item)
+            st.divider()
+            render_worthiness(view, row, item)
+            st.divider()
+            render_merge(view, row, item)
+            st.divider()
+            render_rejudge(view, row)
     render_edit_history(view, item)
 
 

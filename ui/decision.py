@@ -147,28 +147,40 @@ def render_conflict(run_id: str, conflict: dict) -> None:
                 + (f" ({md(render.label_text(mine['label']))})" if mine["label"] else "")
                 + (f", note: {md(mine['note'])}" if mine["note"] else ""))
     left, right = st.columns(2)
-    left.button("Override with my decision", type="primary", key="confirm_override", on_click=whole_pane(submit),
+    left.button("Override with my decision", type="primary", key="confirm_override", on_click=pane_rerun(submit),
                 args=(run_id, conflict["claim_id"], None, conflict["order"]),
                 kwargs={"force": True, "pending": mine}, width="stretch")
-    right.button("Keep their decision", key="keep_theirs", on_click=whole_pane(keep_theirs),
+    right.button("Keep their decision", key="keep_theirs", on_click=pane_rerun(keep_theirs),
                  args=(conflict["claim_id"], latest["id"]), width="stretch")
 
 
 def whole_pane(callback):
-    """A form callback that changes more than this form (the open claim, the flash, a conflict, the
-    article's colours and the progress): rerun the whole page, not only this form's fragment.
-    (Rerunning only the review and article fragments by key measured no faster: the article is most
-    of the page.)"""
+    """A callback that changes what lies outside the review pane too (assignments, say): rerun the page."""
     def run(*args, **kwargs) -> None:
         callback(*args, **kwargs)
         st.rerun()
     return run
 
 
+# What a decision changes on screen: the review pane (the open claim, the flash, a conflict, the progress,
+# the article's colours, recoloured there by script: article_view.render_recolour) and the sidebar's
+# filter counts. Only these fragments rerun: a page rerun re-sent and re-drew the 500-claim article, the
+# filters and the claim list, ~600 ms of a decision in Chromium (bench/ui_browser.py).
+DECISION_RERUN = ["review", "counts_verdict", "counts_state", "counts_confidence"]  # ui/app.py, ui/sidebar.py
+
+
+def pane_rerun(callback):
+    """A form callback that changes more than this form: rerun the review pane and the filter counts."""
+    def run(*args, **kwargs) -> None:
+        callback(*args, **kwargs)
+        st.rerun(DECISION_RERUN)
+    return run
+
+
 @st.fragment(key="decision_form")
 def render_form(view: RunView, row: Row, decision: Decision, order: list[str]) -> None:
     """The decision form: a fragment inside the review pane, so choosing an option or a label reruns
-    only this form; submitting reruns the page (whole_pane)."""
+    only this form; submitting reruns the review pane and the filter counts (pane_rerun)."""
     conflict = st.session_state.get("conflict")
     if conflict and conflict["claim_id"] == row.claim_id:
         render_conflict(view.run.id, conflict)
@@ -199,16 +211,16 @@ def render_form(view: RunView, row: Row, decision: Decision, order: list[str]) -
     render_deciding(view, row)
     left, right = st.columns([3, 2])
     left.button("Submit decision", type="primary", key=f"submit_{cid}", disabled=not (name and ready(form_values(cid))),
-                on_click=whole_pane(submit), args=(view.run.id, cid, expected, order), width="stretch",
+                on_click=pane_rerun(submit), args=(view.run.id, cid, expected, order), width="stretch",
                 help="Ctrl+Enter. Enabled once a decision (and, to reject, the corrected label) is chosen.")
     keys.render(cid, row.number)
     if decision.state == "unreviewed":
         return
     if decided_by_me(decision):
-        right.button("Undo last decision", key=f"undo_{cid}", disabled=not name, on_click=whole_pane(undo),
+        right.button("Undo last decision", key=f"undo_{cid}", disabled=not name, on_click=pane_rerun(undo),
                      args=(view.run.id, cid, expected, order), width="stretch")
     else:  # someone else's decision is undone only after a confirm step that names them
-        right.button("Undo last decision", key=f"undo_{cid}", disabled=not name, on_click=whole_pane(ask_undo),
+        right.button("Undo last decision", key=f"undo_{cid}", disabled=not name, on_click=pane_rerun(ask_undo),
                      args=(cid, undo_summary(decision)), width="stretch")
 
 
@@ -250,6 +262,6 @@ def render_undo_confirm(run_id: str, row: Row, undone: dict, expected: int | Non
     st.warning(f"Undo **{md(undone['reviewer'])}**'s decision on claim #{row.number} ({md(what)})? "
                "It is their decision, not yours.", icon="⚠️")
     left, right = st.columns(2)
-    left.button(f"Undo {md(undone['reviewer'])}'s decision", type="primary", key="confirm_undo", on_click=whole_pane(undo),
+    left.button(f"Undo {md(undone['reviewer'])}'s decision", type="primary", key="confirm_undo", on_click=pane_rerun(undo),
                 args=(run_id, row.claim_id, expected, order), width="stretch")
-    right.button("Cancel", key="cancel_undo", on_click=whole_pane(cancel_undo), width="stretch")
+    right.button("Cancel", key="cancel_undo", on_click=pane_rerun(cancel_undo), width="stretch")

@@ -192,7 +192,13 @@ def render_passages(card: Card) -> None:
         chunk = ev.chunk
         title = chunk.source.title or chunk.source.source_id
         flag = " · cited" if chunk.id in cited_chunks else ""
-        with st.expander(f"Passage {ev.rank} · {title}{flag}", expanded=chunk.id in cited_chunks):
+        # A folded passage is drawn once opened (on_change="rerun" makes .open known): folded ones cost
+        # every decide + next its passage, cite controls and toggle in the browser.
+        box = st.expander(f"Passage {ev.rank} · {title}{flag}", expanded=chunk.id in cited_chunks,
+                          key=f"passage_open_{card.key}_{chunk.id}", on_change="rerun")
+        if not box.open:
+            continue
+        with box:
             st.html(passage_html(chunk, {i: n for (cid, i), n in numbers.items() if cid == chunk.id},
                                  {i: s for (cid, i), s in mine.items() if cid == chunk.id}))
             render_cite_controls(card, chunk, origin="retrieved")
@@ -234,7 +240,10 @@ def render_whole_source(card: Card, source_id: str) -> None:
 
 def render_add_source(card: Card) -> None:
     """Add a file or a URL to the source library (ingested like `verify ingest`), then re-judge on request."""
-    with st.expander("Add a source to the library", expanded=False):
+    box = st.expander("Add a source to the library", key=f"add_source_open_{card.key}", on_change="rerun")
+    if not box.open:  # drawn once opened, as the folded passages
+        return
+    with box:
         upload = st.file_uploader("File (txt, md, html, pdf)", key=f"addfile_{card.key}")
         url = st.text_input("or a URL (or a file path on the dashboard's machine)", key=f"addurl_{card.key}",
                             placeholder="https://...")

@@ -35,7 +35,10 @@ def render_publication(view: RunView, row: Row) -> None:
     current = publication.details_from(item.events)
     unset = [name for name, value in (("claimant", current.claimant), ("claim date", current.claim_date)) if not value]
     title = f"Publication details of claim #{row.number} (ClaimReview)" + (f": {', '.join(unset)} not set" if unset else "")
-    with st.expander(title):
+    box = st.expander(title, key=f"pub_open_{row.claim_id}", on_change="rerun")  # drawn only while open
+    if not box.open:  # (as the claim editor: closed, its form cost every decide + next in the browser)
+        return
+    with box:
         scale = scale_or_error()
         with st.form(key=f"publication_{row.claim_id}", border=False):
             claimant = st.text_input("Claimant: who made the claim", value=current.claimant, key=f"pub_claimant_{row.claim_id}")

@@ -41,11 +41,14 @@ def label_text(label: str) -> str:
     return label_tag(label)
 
 
+def badge_text(label: str, prefix: str = "", reviewed: bool = False) -> str:
+    tick = " ✔" if reviewed else ""
+    return f"{prefix} {label_text(label)}{tick}".strip()
+
+
 def badge(label: str, prefix: str = "", reviewed: bool = False) -> str:
     fg = COLOURS.get(label, COLOURS[PENDING]).ink
-    tick = " ✔" if reviewed else ""
-    text = f"{prefix} {label_text(label)}{tick}".strip()
-    return f'<span class="vf-badge" style="background:{fg}">{esc(text)}</span>'
+    return f'<span class="vf-badge" style="background:{fg}">{esc(badge_text(label, prefix, reviewed))}</span>'
 
 
 @dataclass(frozen=True)

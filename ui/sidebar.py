@@ -4,10 +4,11 @@ the URL) and review progress."""
 from __future__ import annotations
 
 import unicodedata
+from dataclasses import dataclass
 
 import streamlit as st
 
-from ui import render
+from ui import render, state
 from ui.article_view import filters_changed
 from ui.decision import REVIEWER_KEY
 from ui.state import Row, RunView, matches
@@ -16,6 +17,7 @@ from verify.vocabulary import FAILED, LABELS, STATES, state_words
 
 VERDICT_CHOICES = [*LABELS, FAILED]
 STATE_CHOICES = list(STATES)
+DEFAULT_THRESHOLD = 0.6
 
 
 def keep_reviewer() -> None:
@@ -36,13 +38,20 @@ def fold(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
 
 
+_TEXTS: dict[str, tuple] = {}  # the last texts built, with the shared cached objects they were built from
+
+
 def search_texts(view: RunView, decided: dict[str, Decision]) -> dict[str, str]:
     """What search looks in, per claim: its text, the article quote, the English form and every review note."""
+    kept = _TEXTS.get("last")
+    if kept and kept[0] is view and kept[1] is decided:
+        return kept[2]
     out = {}
     for claim in view.claims:
         decision = decided.get(claim.id)
         notes = [event.note for event in decision.history] if decision else []
         out[claim.id] = fold("\n".join([claim.text, claim.quote, claim.text_en, *notes]))
+    _TEXTS["last"] = (view, decided, out)
     return out
 
 
@@ -56,45 +65,88 @@ def count_line(counts: dict[str, int], words) -> str:
     return " · ".join(f"{words(option)} **{n}**" for option, n in counts.items())
 
 
-def render_filters(rows: list[Row], texts: dict[str, str]) -> list[Row]:
-    """Draw search and filter widgets and return the rows that pass them all (article order).
+@dataclass(frozen=True)
+class Facets:
+    """The filtered claims and the facet counts, from the filter widgets' values as they are now."""
 
-    Every widget is bound to the URL (bind="query-params": ?q=...&f_verdict=...), so a reload or a
-    shared link keeps them. Under each filter, the number of claims each choice would give with the
-    other filters and the search as they are (facet counts)."""
-    side = st.sidebar
-    changed = {"on_change": filters_changed, "bind": "query-params"}  # a filter change may move the open claim
-    query = side.text_input("Search claims", key="q", placeholder="words in claim, quote, English form or notes",
-                            help="Case and accents are ignored; every word must occur. #12 finds claim 12.",
-                            **changed)
-    terms = fold(query).split()
+    searched: list[Row]  # rows the search finds (all rows without a search)
+    shown: list[Row]  # rows that pass the search and every filter (article order)
+    by_verdict: dict[str, int]  # each verdict's count with the other filters applied
+    by_state: dict[str, int]
+    under: int  # below the threshold (the other filters applied), of which `missing` have no confidence
+    missing: int
+    at_or_above: int
+    threshold: float
+    searching: bool
+
+
+def facets(run_id: str) -> Facets:
+    """Computed from the run as stored now and the widgets' values in the session, so the count fragments
+    can redraw after a decision without a page rerun (a decision moves claims between review states)."""
+    view, decided, _ = state.load_run(run_id)
+    rows = state.rows(view, decided)
+    terms = fold(st.session_state.get("q") or "").split()
+    texts = search_texts(view, decided) if terms else {}
     searched = [row for row in rows if found(row, terms, texts)]
-    side.markdown("**Filters**")
-    verdicts = side.multiselect("Machine verdict", VERDICT_CHOICES, key="f_verdict", format_func=render.label_text,
-                                **changed)
-    verdict_slot = side.empty()
-    states = side.multiselect("Review state", STATE_CHOICES, key="f_state", format_func=state_words, **changed)
-    state_slot = side.empty()
-    low = side.checkbox("Only confidence below threshold", key="f_low", **changed)
-    threshold = side.slider("Confidence threshold", 0.0, 1.0, 0.6, 0.05, key="f_threshold", disabled=not low,
-                            **changed)
-    below = threshold if low else None
+    verdicts, states = st.session_state.get("f_verdict") or [], st.session_state.get("f_state") or []
+    threshold = float(st.session_state.get("f_threshold", DEFAULT_THRESHOLD))
+    below = threshold if st.session_state.get("f_low") else None
     # Facet counts: each filter's choices counted with the other filters applied.
     by_verdict = [r for r in searched if matches(r, [], states, below)]
     by_state = [r for r in searched if matches(r, verdicts, [], below)]
     by_confidence = [r for r in searched if matches(r, verdicts, states, None)]
-    verdict_slot.caption(count_line({v: sum(r.machine == v for r in by_verdict) for v in VERDICT_CHOICES},
-                                    render.label_text))
-    state_slot.caption(count_line({s: sum(r.state == s for r in by_state) for s in STATE_CHOICES}, state_words))
     under = sum(1 for r in by_confidence if matches(r, [], [], threshold))
-    missing = sum(1 for r in by_confidence if r.confidence is None)
-    side.caption(f"**{under}** below {threshold:.2f} (of which **{missing}** without a confidence) · "
-                 f"**{len(by_confidence) - under}** at or above")
-    shown = [row for row in searched if matches(row, verdicts, states, below)]
-    if terms:
-        side.caption(f"Search finds **{len(searched)}** claim{'s' if len(searched) != 1 else ''}; "
-                     f"**{len(shown)}** pass the filters too.")
-    return shown
+    return Facets(searched=searched, shown=[row for row in searched if matches(row, verdicts, states, below)],
+                  by_verdict={v: sum(r.machine == v for r in by_verdict) for v in VERDICT_CHOICES},
+                  by_state={s: sum(r.state == s for r in by_state) for s in STATE_CHOICES}, under=under,
+                  missing=sum(1 for r in by_confidence if r.confidence is None),
+                  at_or_above=len(by_confidence) - under, threshold=threshold, searching=bool(terms))
+
+
+def render_filters(run_id: str) -> list[Row]:
+    """Draw search and filter widgets and return the rows that pass them all (article order).
+
+    Every widget is bound to the URL (bind="query-params": ?q=...&f_verdict=...), so a reload or a
+    shared link keeps them. Under each filter, the number of claims each choice would give with the
+    other filters and the search as they are (facet counts): small fragments a decision reruns
+    (ui/decision.DECISION_RERUN) with the review pane, so they follow each decision without a page rerun."""
+    side = st.sidebar
+    changed = {"on_change": filters_changed, "bind": "query-params"}  # a filter change may move the open claim
+    side.text_input("Search claims", key="q", placeholder="words in claim, quote, English form or notes",
+                    help="Case and accents are ignored; every word must occur. #12 finds claim 12.", **changed)
+    side.markdown("**Filters**")
+    side.multiselect("Machine verdict", VERDICT_CHOICES, key="f_verdict", format_func=render.label_text, **changed)
+    with side:
+        verdict_counts(run_id)
+    side.multiselect("Review state", STATE_CHOICES, key="f_state", format_func=state_words, **changed)
+    with side:
+        state_counts(run_id)
+    low = side.checkbox("Only confidence below threshold", key="f_low", **changed)
+    side.slider("Confidence threshold", 0.0, 1.0, DEFAULT_THRESHOLD, 0.05, key="f_threshold", disabled=not low,
+                **changed)
+    with side:
+        confidence_counts(run_id)
+    return facets(run_id).shown
+
+
+@st.fragment(key="counts_verdict")
+def verdict_counts(run_id: str) -> None:
+    st.caption(count_line(facets(run_id).by_verdict, render.label_text))
+
+
+@st.fragment(key="counts_state")
+def state_counts(run_id: str) -> None:
+    st.caption(count_line(facets(run_id).by_state, state_words))
+
+
+@st.fragment(key="counts_confidence")
+def confidence_counts(run_id: str) -> None:
+    f = facets(run_id)
+    st.caption(f"**{f.under}** below {f.threshold:.2f} (of which **{f.missing}** without a confidence) · "
+               f"**{f.at_or_above}** at or above")
+    if f.searching:
+        n, shown = len(f.searched), len(f.shown)
+        st.caption(f"Search finds **{n}** claim{'s' if n != 1 else ''}; **{shown}** pass the filters too.")
 
 
 def render_progress(rows: list[Row]) -> None:

@@ -40,6 +40,12 @@ def focus(at: AppTest) -> str:
     return at.selectbox(key="claim_select").value
 
 
+def open_section(at: AppTest, key: str) -> AppTest:
+    """Open a section drawn only while open (an expander with a key, as a click on its title would)."""
+    at.session_state[key] = True
+    return checked(at.run())
+
+
 def decide(at: AppTest, action: str = "Approve", label: str | None = None, note: str = "") -> AppTest:
     """Fill the decision form of the focused claim and submit it."""
     cid = focus(at)

@@ -116,3 +116,51 @@ def test_keyboard_only_review_of_three_claims(server):
     assert [(e.claim_id, e.action) for e in events_for(store, run_id=run_id)] == [
         (ids[0], "approve"), (ids[1], "reject"), (ids[2], "needs_evidence")]
     assert choosing and all(choosing), "choosing a decision reran the whole page"  # the form's fragment only
+
+
+def sidebar_count(page, words: str) -> int:
+    """A facet count as the sidebar shows it ("not reviewed 4")."""
+    import re
+
+    text = page.locator("[data-testid='stSidebar']").inner_text()
+    return int(re.search(re.escape(words) + r" (\d+)", text).group(1))
+
+
+def test_a_decision_reruns_the_review_pane_only_and_the_page_follows(server):
+    """Decide + next reruns the review pane and the sidebar's count fragments, never the whole page (a page
+    rerun re-sent the article, the filters and the claim list: bench/ui_browser.py); the article's mark of
+    the decided claim is recoloured in place, the counts and the URL follow, the next claim is focused."""
+    from playwright.sync_api import expect, sync_playwright
+
+    url, seeded = server
+    store, run_id = seeded.store, seeded.run.id
+    first, second = seeded.claims[0].id, seeded.claims[1].id
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = new_page(browser)
+        updates: list[str] = []
+        watch_updates(page, updates)
+        page.goto(f"{url}/?run={run_id}")
+        open_claim(page, 1)
+        type_reviewer(page, "Pane Pat")
+        settle(page)
+        mark = page.locator('.vf-article mark[title^="claim #1:"]')
+        expect(mark).to_have_attribute("title", "claim #1: not reviewed")
+        unreviewed, approved = sidebar_count(page, "not reviewed"), sidebar_count(page, "approved")
+
+        page.locator("[data-testid='stRadio']:has-text('Decision') label:has-text('Approve')").click()
+        settle(page)
+        updates.clear()
+        page.get_by_role("button", name="Submit decision").click()
+        open_claim(page, 2)
+        assert events_for(store, run_id=run_id)[-1].claim_id == first
+        assert updates and all(updates), "a decision reran the whole page"  # fragment updates only
+        expect(mark).to_have_attribute("title", "claim #1: approved")  # recoloured in place
+        expect(mark.locator(".vf-badge")).to_have_text("#1 ✓ SUPPORTED ✔")
+        assert (sidebar_count(page, "not reviewed"), sidebar_count(page, "approved")) == (unreviewed - 1,
+                                                                                          approved + 1)
+        assert f"claim={second}" in page.url and f"run={run_id}" in page.url
+        focused = page.locator(".vf-article mark.vf-focus")
+        expect(focused).to_have_count(1)
+        expect(focused).to_have_attribute("title", "claim #2: not reviewed")
+        browser.close()

@@ -9,7 +9,7 @@ from datetime import datetime
 from tests.conftest import SEED_CLAIMS
 from tests.fakes import judge_reply
 from tests.openai_server import Behaviour, OpenAICompatibleServer
-from tests.ui.conftest import checked, focus, open_app, visible
+from tests.ui.conftest import checked, focus, open_app, open_section, visible
 from verify import claim_edits
 
 OPENING = ("Le président américain Donald Trump a exhorté vendredi le président russe Vladimir Poutine à épargner "
@@ -33,6 +33,7 @@ def test_a_missed_sentence_is_added_from_the_article_and_opened(seeded_run):
     shown = visible(at)
     assert f"Added claim #{len(SEED_CLAIMS) + 1} from the article" in shown
     assert "Added from the article by Alice." in shown
+    at = open_section(at, f"edit_open_{added.id}")  # the claim editor is drawn once opened
     assert at.button(key=f"claim_rejudge_{added.id}").label == "Judge this claim"
 
 
@@ -54,6 +55,7 @@ def test_edit_wording_not_check_worthy_and_merge_are_events_the_page_follows(see
     first, second, third = (c.id for c in seeded_run.claims[:3])
     at = open_app(run_id)
     assert focus(at) == first
+    at = open_section(at, f"edit_open_{first}")
     at.text_area(key=f"edit_text_{first}").input("Witkoff a vu Poutine à Moscou.")
     at = checked(at.button(key=f"save_wording_{first}").click().run())
     assert "**Witkoff a vu Poutine à Moscou.**" in visible(at)  # the claim card shows the new wording
@@ -86,6 +88,7 @@ def test_a_claim_is_rejudged_on_demand_and_its_old_verdict_kept(seeded_run, monk
         at = open_app(run_id)
         checked(at.button(key="next_claim").click().run())
         assert focus(at) == second
+        at = open_section(at, f"edit_open_{second}")
         at = checked(at.button(key=f"claim_rejudge_{second}").click().run())
     assert store.get_verdicts(run_id)[second].label.value == "SUPPORTED"  # was REFUTED
     (event,) = claim_edits.events_of(store, run_id)

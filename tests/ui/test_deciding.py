@@ -4,7 +4,7 @@ refused, and the key handler bound to the open claim's own widgets (no claim tex
 
 from __future__ import annotations
 
-from tests.ui.conftest import checked, decide, focus, open_app, visible
+from tests.ui.conftest import checked, decide, focus, open_app, open_section, visible
 from ui.keys import widget_class
 from verify.review import events_for
 
@@ -58,3 +58,18 @@ def test_the_key_handler_targets_the_open_claims_widgets_only(seeded_run):
     claim = seeded_run.store.get_claims(seeded_run.run.id)[0]
     assert claim.text not in script and claim.quote not in script  # static code and class names only
     assert "J/K next/previous" in visible(at)
+
+
+def test_the_claims_rarely_used_sections_are_drawn_only_once_opened(seeded_run):
+    """The claim editor (with its run-long merge list), the publication form and adding a source are folded
+    and drawn only once opened: drawn folded, they cost every decide + next in the browser."""
+    at = open_app(seeded_run.run.id)
+    cid = focus(at)
+    keys = {f"merge_{cid}", f"pub_claimant_{cid}", f"addurl_{cid}"}
+    drawn = {w.key for kind in (at.selectbox, at.text_input) for w in kind}
+    assert not keys & drawn
+    assert {e.label.split(":")[0] for e in at.expander} >= {"Edit claim #1", "Add a source to the library"}
+    for section in (f"edit_open_{cid}", f"pub_open_{cid}", f"add_source_open_{cid}"):
+        at = open_section(at, section)
+    drawn = {w.key for kind in (at.selectbox, at.text_input) for w in kind}
+    assert keys <= drawn

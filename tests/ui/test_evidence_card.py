@@ -8,7 +8,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from tests.fakes import judge_reply, register_fake, scripted
-from tests.ui.conftest import SETTINGS, all_html, checked, focus, open_app
+from tests.ui.conftest import SETTINGS, all_html, checked, focus, open_app, open_section
 from verify import review
 from verify.config import Settings
 from verify.models import (Article, Chunk, Citation, Claim, Evidence, PromptRef, Run, Sentence, SourceMeta,
@@ -82,6 +82,8 @@ def test_a_reviewer_cites_a_sentence_of_a_folded_passage_and_withdraws_it(tmp_pa
     at = open_app(run.id, reviewer="Alice")
     folded = next(e for e in at.expander if e.label.startswith("Passage 2"))
     assert folded.proto.expanded is False  # folded, and reachable
+    assert not [s for s in at.selectbox if s.key == f"citesel_{claim.id}_afp:0"]  # drawn once opened
+    at = open_section(at, f"passage_open_{claim.id}_afp:0")
     at.selectbox(key=f"citesel_{claim.id}_afp:0").set_value(1)
     checked(at.button(key=f"cite_sup_{claim.id}_afp:0").click().run())
     [event] = store.review_citations(claim_id=claim.id)
@@ -128,6 +130,7 @@ def test_a_source_added_from_the_dashboard_is_ingested_and_the_claim_re_judged(s
                           encoding="utf-8")
     at = open_app(seeded_run.run.id, reviewer="Alice")
     claim_id = focus(at)
+    at = open_section(at, f"add_source_open_{claim_id}")  # drawn once opened
     at.text_input(key=f"addurl_{claim_id}").input(str(new_source))
     checked(at.button(key=f"addsrc_{claim_id}").click().run())
     assert any("1 added" in s.value for s in at.success), [e.value for e in at.error]

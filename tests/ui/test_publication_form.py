@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from tests.ui.conftest import checked, downloaded, downloads, focus, open_app  # noqa: F401 (fixture)
+from tests.ui.conftest import checked, downloaded, downloads, focus, open_app, open_section  # noqa: F401 (fixture)
 from verify.publication import publication_details
 from verify.review import decide
 
@@ -26,6 +26,7 @@ def test_publication_details_are_saved_and_unblock_the_publishable_export(seeded
     assert "not publishable yet" in said and f"#{number}: claimant (itemReviewed.author)" in said, said
     assert not at.get("download_button")
 
+    at = open_section(at, f"pub_open_{cid}")  # the form is drawn once opened
     at.text_input(key=f"pub_claimant_{cid}").input("Donald Trump")
     at.text_input(key=f"pub_date_{cid}").input("2025-03-13")
     at.text_input(key=f"pub_url_{cid}").input("https://www.lemonde.fr/article")
@@ -43,6 +44,7 @@ def test_a_bad_claim_date_is_refused_on_the_page_and_nothing_is_written(seeded_r
     store, run_id = seeded_run.store, seeded_run.run.id
     at = open_app(run_id)
     cid = focus(at)
+    at = open_section(at, f"pub_open_{cid}")
     at.text_input(key=f"pub_date_{cid}").input("13 mars")
     checked(at.button(key=f"FormSubmitter:publication_{cid}-Save publication details").click().run())
     assert any("is not a date: write it as YYYY-MM-DD" in e.value.replace("\\", "") for e in at.error)
