@@ -97,7 +97,26 @@ def all_runs_finished(db: str, expected_runs: int) -> bool:
     return len(runs) == expected_runs and all(r.status != "running" for r in runs)
 
 
+def requeue_and_drain(queue_url: str, batch_id: str, article_ids: list[str]) -> None:
+    """Queue the batch's article jobs again and wait until the workers have taken every job of the batch."""
+    import asyncio
+
+    from verify.queue import enqueue_articles, job_counts, queue_app
+
+    app = queue_app(queue_url)
+
+    async def requeue() -> None:
+        async with app.open_async():
+            assert await enqueue_articles(app, batch_id, article_ids) == len(article_ids)
+            while any(n for task in (await job_counts(app, batch_id)).values()
+                      for state, n in task.items() if state in ("todo", "doing")):
+                await asyncio.sleep(0.2)
+
+    asyncio.run(asyncio.wait_for(requeue(), 60))
+
+
 def test_two_workers_judge_every_claim_once_and_a_failing_model_call_is_a_recorded_failure(newsroom):
+    """Also: an article job run again (a retry) creates no second run, no new claim and no new verdict."""
     tmp, articles, env = newsroom
     (tmp / "unreadable.md").write_bytes(b"")
     model = StandInModel(latency_s=0.05, fail={"1-2"})
@@ -112,10 +131,13 @@ def test_two_workers_judge_every_claim_once_and_a_failing_model_call_is_a_record
         workers = [start_worker(env, log) for log in logs]
         try:
             wait_until(lambda: all_runs_finished(env["VERIFY_DB"], 3), 120, "3 finished runs", logs)
+            before = store_state(env["VERIFY_DB"])[0]
+            requeue_and_drain(env["VERIFY_QUEUE"], batch_id, [r.article_id for r in before])  # as a retry would
         finally:
             stop(*workers)
         status = verify_cmd("batch-status", batch_id, env=env)
     runs, claims, verdicts = store_state(env["VERIFY_DB"])
+    assert [(r.id, r.status) for r in runs] == [(r.id, r.status) for r in before]  # no second run
     assert len(claims) == 12 and set(verdicts) == {c.id for c in claims}  # nothing lost
     assert judged_lines(*logs) == Counter({c.id: 1 for c in claims})  # each claim stored once
     assert set(model.judged.values()) == {1}  # and asked of the model once
