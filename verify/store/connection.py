@@ -14,6 +14,7 @@ The tables are read and written by the subclasses in this package (runs.py, call
 
 from __future__ import annotations
 
+import functools
 import re
 import sqlite3
 import threading
@@ -89,6 +90,12 @@ class Tx:
         return self.execute(f"SELECT * FROM {table} WHERE id = ?", (new_id,)).fetchone()
 
 
+@functools.lru_cache(maxsize=512)
+def _format_style(sql: str) -> str:
+    """qmark SQL in psycopg's style: ? becomes %s, a literal % is doubled."""
+    return sql.replace("%", "%%").replace("?", "%s")
+
+
 # Tables whose `id` the database assigns: an INSERT into one of them reports the new id as `lastrowid`
 # on both engines (SQLite's cursor gives it; on PostgreSQL the INSERT gets RETURNING id).
 IDENTITY_TABLES = {"llm_calls", "review_events", "review_citations", "claim_events", "claim_memory",
@@ -97,14 +104,17 @@ _INSERT = re.compile(r"^\s*INSERT\s+INTO\s+(\w+)", re.IGNORECASE)
 
 
 def _run(conn, sql: str, params: tuple | list | dict = ()) -> Rows:
-    if not isinstance(params, dict):  # qmark style: each ? becomes :p0, :p1, ... in order
-        names = iter(range(len(params)))
-        sql = re.sub(r"\?", lambda _: f":p{next(names)}", sql)
-        params = {f"p{i}": value for i, value in enumerate(params)}
+    """`?` parameters go to the driver as they are (SQLite's own style; `%s` for psycopg), with no SQL
+    compilation per call: a dashboard page runs dozens of small queries. `:name` parameters go through text()."""
     postgres = conn.dialect.name == "postgresql"
     insert = _INSERT.match(sql)
     returning_id = postgres and insert and insert.group(1) in IDENTITY_TABLES and "RETURNING" not in sql.upper()
-    result = conn.execute(text(sql + " RETURNING id" if returning_id else sql), params)
+    if returning_id:
+        sql += " RETURNING id"
+    if isinstance(params, dict):
+        result = conn.execute(text(sql), params)
+    else:
+        result = conn.exec_driver_sql(_format_style(sql) if postgres and params else sql, tuple(params))
     if returning_id:
         return Rows([], result.scalar_one())
     if not result.returns_rows:
@@ -133,6 +143,7 @@ class Connection:
         if not self.postgres and read_only and not self.path.is_file():  # a typo in --db must not create an empty store
             raise StoreError(f"no store at {self.path}: check --db or VERIFY_DB (`verify run` creates the store)")
         self.db: sqlite3.Connection | None = None  # SQLite only: the raw connection (tests checkpoint through it)
+        self._sqlite = None  # SQLite only: the SQLAlchemy connection over it
         try:
             self._open()
             self._check_owner()  # before anything is written, even the journal mode
@@ -157,9 +168,19 @@ class Connection:
             return
         self.db = self._connect(self.timeout_s)
         raw = self.db
-        # One sqlite3 connection for the store's life, as before; no reset on return: a read inside a
-        # write transaction must not roll it back.
+        # One sqlite3 connection for the store's life, as before, used through one SQLAlchemy connection
+        # (the driver is in autocommit mode: a read takes no lock; a write transaction is BEGIN IMMEDIATE).
         self.engine = create_engine("sqlite://", creator=lambda: raw, poolclass=StaticPool, pool_reset_on_return=None)
+        self._sqlite = self.engine.connect()
+
+    @contextmanager
+    def _connection(self):
+        """The connection of one read or write: SQLite's one connection, or one from PostgreSQL's pool."""
+        if self._sqlite is not None:
+            yield self._sqlite
+        else:
+            with self.engine.connect() as conn:
+                yield conn
 
     def _connect(self, timeout_s: float) -> sqlite3.Connection:
         if self.read_only:
@@ -199,7 +220,7 @@ class Connection:
         )
 
     def _check_postgres_owner(self) -> None:
-        with self.engine.connect() as conn:
+        with self._connection() as conn:
             tables = schema.table_names(conn)
         if not tables and self.read_only:
             raise StoreError(f"no store in the database {self.path} yet: check --db or VERIFY_DB "
@@ -210,7 +231,7 @@ class Connection:
                 "it was left untouched: give verify an empty database of its own (createdb verify)")
 
     def _pending_migrations(self) -> list[str]:
-        with self._lock, self.engine.connect() as conn:
+        with self._lock, self._connection() as conn:
             return schema.pending(conn, str(self.path))
 
     def migrate(self) -> list[str]:
@@ -225,7 +246,7 @@ class Connection:
         """One write transaction; a locked or damaged store becomes a StoreError that says what to do."""
         with self._lock:
             try:
-                with self.engine.connect() as conn:
+                with self._connection() as conn:
                     try:
                         self._begin(conn)
                         self._tx = Tx(conn)
@@ -255,7 +276,7 @@ class Connection:
             try:
                 if self._tx is not None:
                     return self._tx.execute(sql, params).fetchall()
-                with self.engine.connect() as conn:
+                with self._connection() as conn:
                     return _run(conn, sql, params).fetchall()
             except (sqlite3.DatabaseError, sa_exc.DBAPIError) as exc:
                 raise StoreError(self._explain(exc)) from exc
@@ -268,6 +289,9 @@ class Connection:
 
     def close(self) -> None:
         with self._lock:
+            if self._sqlite is not None:
+                self._sqlite.close()
+                self._sqlite = None
             engine = getattr(self, "engine", None)
             if engine is not None:
                 engine.dispose()
