@@ -21,7 +21,9 @@ from ui import blind, render, state
 from ui.activity import local_time
 from ui.decision import reviewer
 from ui.render import esc, md
+from verify.config import Settings
 from verify.errors import VerifyError
+from verify.store import location
 from verify.evidence_diff import Difference, differences
 from verify.models import Chunk, Citation, Claim, Evidence, ReviewCitation, Verdict
 from verify.report_common import citation_numbers
@@ -141,13 +143,23 @@ class Card:
         return self.claim.id
 
 
-def render_card(run_id: str, claim: Claim, verdict: Verdict | None, evidence: list[Evidence]) -> None:
-    st.html(CARD_STYLE)
+def card_of(run_id: str, claim: Claim, verdict: Verdict | None, evidence: list[Evidence]) -> Card:
     cited = review.citations_of(state.store(), claim.id)
     cited = blind.citations(state.store(), state.db_path(), run_id, claim.id, cited)  # blind: only one's own
-    card = Card(run_id, claim, verdict, evidence, cited)
+    return Card(run_id, claim, verdict, evidence, cited)
+
+
+def render_card(run_id: str, claim: Claim, verdict: Verdict | None, evidence: list[Evidence]) -> None:
+    """The evidence sentences and the reviewer citations: read before deciding, above the decision form."""
+    st.html(CARD_STYLE)
+    card = card_of(run_id, claim, verdict, evidence)
     render_evidence_sentences(card)
     render_reviewer_citations(card)
+
+
+def render_sources(run_id: str, claim: Claim, verdict: Verdict | None, evidence: list[Evidence]) -> None:
+    """Every retrieved passage and adding a source: below the decision form, which stays near the claim."""
+    card = card_of(run_id, claim, verdict, evidence)
     render_passages(card)
     render_add_source(card)
 
@@ -355,9 +367,12 @@ def rejudge(card: Card) -> None:
 
 
 def _save_upload(upload) -> str:
-    """An uploaded file is kept beside the store (ingest identifies a source by its location)."""
-    folder = Path(state.db_path()).parent / "uploaded-sources"
-    folder.mkdir(exist_ok=True)
+    """An uploaded file is kept beside the store file (ingest identifies a source by its location); with a
+    PostgreSQL store, in the cache folder of the machine serving the dashboard."""
+    db = state.db_path()
+    home = Settings.from_env().cache_dir if location.is_postgres(db) else Path(db).parent
+    folder = home / "uploaded-sources"
+    folder.mkdir(parents=True, exist_ok=True)
     target = folder / Path(upload.name).name
     target.write_bytes(upload.getvalue())
     return str(target)

@@ -148,3 +148,12 @@ def test_paired_summary_says_there_was_no_retrieval(tmp_path):
                         model_id="fake-model").run()
     text = markdown(results)
     assert "no retrieval (paired)" in text and "None" not in text
+
+
+def test_a_postgresql_store_is_named_in_the_results_without_its_password(tmp_path, postgres_url):
+    # Trust authentication on the test server ignores the password, so the store really opens.
+    url = postgres_url.replace("postgresql://postgres@", "postgresql://postgres:s3cret-pw@")
+    cfg = EvalConfig(dataset=dataset(tmp_path, ROWS[:1]), mode="paired")
+    chat = scripted(judge_reply("SUPPORTED", ["S1"]))
+    results = Evaluator(cfg, fake_settings(db_path=url), chat=chat, model_id="fake-model").run()
+    assert "s3cret-pw" not in json.dumps(results) and "127.0.0.1" in json.dumps(results)

@@ -34,7 +34,7 @@ from ..judge_calibrated import judge_prompt_of
 from ..pipeline import (JudgeJob, ProgressSink, SilentProgress, extraction_summary, judge_claims, judge_workers,
                         new_run_id)
 from ..retrieve import Query, Retriever, as_queries
-from ..store import Store
+from ..store import Store, location
 from ..structured import StructuredLLM
 from ..vectorstore import VectorStore
 from ..vocabulary import is_demo_grade
@@ -202,7 +202,7 @@ class Evaluator:
             claims_in_set=len(self.evalset.claims), model=self.llm.model_id,
             embedder=settings.embedder if cfg.mode == "pooled" else None, top_k=settings.top_k,
             library="sources: " + ", ".join(cfg.sources) if cfg.sources else "evidence pool",
-            limit=cfg.limit, seed=cfg.seed, run_id=self.run_id, db=str(settings.db_path),
+            limit=cfg.limit, seed=cfg.seed, run_id=self.run_id, db=location.shown(settings.db_path),
             unreadable_sources=[], sent=Usage(), cached=Usage())
 
     def run(self) -> dict:
