@@ -35,8 +35,9 @@ from verify.embed import ArrayEmbeddings  # noqa: E402
 
 
 def collection_name(spec: str) -> str:
-    """Chroma collection names allow [A-Za-z0-9._-] only."""
-    return re.sub(r"[^A-Za-z0-9._-]+", "-", spec).strip("-._") or "default"
+    """Chroma collection names allow [A-Za-z0-9._-] only, and at least 3 characters ("e5" is 2)."""
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", spec).strip("-._") or "default"
+    return name if len(name) >= 3 else f"{name}-embedder"
 
 
 def dataset_path(name: str) -> Path:
