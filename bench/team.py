@@ -72,8 +72,8 @@ def audit(store, batch: str, logs: list[Path]) -> dict:
     runs = [r for r in store.list_runs() if r.id.startswith(batch + "-")]
     claims = [c.id for r in runs for c in store.get_claims(r.id)]
     verdicts = Counter(cid for r in runs for cid in store.get_verdicts(r.id))
-    stored = Counter(line.split(" judged ", 1)[1].split(":", 1)[0] for log in logs
-                     for line in log.read_text().splitlines() if " judged " in line)
+    stored = Counter(line.split(" INFO judged ", 1)[1].split(":", 1)[0] for log in logs
+                     for line in log.read_text().splitlines() if " INFO judged " in line)
     return {"runs": len(runs), "claims": len(claims),
             "lost": sum(1 for c in claims if c not in verdicts),
             "duplicated": sum(n - 1 for n in stored.values() if n > 1) + sum(n - 1 for n in verdicts.values() if n > 1),

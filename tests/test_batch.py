@@ -52,8 +52,8 @@ def stop(*procs: subprocess.Popen) -> None:
 
 def judged_lines(*logs: Path) -> Counter:
     """How many times each claim id was stored as judged, over the workers' logs."""
-    return Counter(line.split(" judged ", 1)[1].split(":", 1)[0] for log in logs
-                   for line in log.read_text().splitlines() if " judged " in line)
+    return Counter(line.split(" INFO judged ", 1)[1].split(":", 1)[0] for log in logs
+                   for line in log.read_text().splitlines() if " INFO judged " in line)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -97,17 +97,20 @@ def all_runs_finished(db: str, expected_runs: int) -> bool:
     return len(runs) == expected_runs and all(r.status != "running" for r in runs)
 
 
-def requeue_and_drain(queue_url: str, batch_id: str, article_ids: list[str]) -> None:
-    """Queue the batch's article jobs again and wait until the workers have taken every job of the batch."""
+def requeue_and_drain(queue_url: str, batch_id: str, runs: list, claims: list) -> None:
+    """Queue the batch's article jobs and judge jobs again (as retries would) and wait until the workers have
+    taken every job of the batch."""
     import asyncio
 
-    from verify.queue import enqueue_articles, job_counts, queue_app
+    from verify.queue import enqueue_articles, enqueue_judging, job_counts, queue_app
 
     app = queue_app(queue_url)
 
     async def requeue() -> None:
         async with app.open_async():
-            assert await enqueue_articles(app, batch_id, article_ids) == len(article_ids)
+            assert await enqueue_articles(app, batch_id, [r.article_id for r in runs]) == len(runs)
+            for run in runs:
+                await enqueue_judging(app, batch_id, run.id, [c for c in claims if c.run_id == run.id])
             while any(n for task in (await job_counts(app, batch_id)).values()
                       for state, n in task.items() if state in ("todo", "doing")):
                 await asyncio.sleep(0.2)
@@ -116,7 +119,7 @@ def requeue_and_drain(queue_url: str, batch_id: str, article_ids: list[str]) -> 
 
 
 def test_two_workers_judge_every_claim_once_and_a_failing_model_call_is_a_recorded_failure(newsroom):
-    """Also: an article job run again (a retry) creates no second run, no new claim and no new verdict."""
+    """Also: article and judge jobs run again (retries) create no second run, no new claim, no new verdict."""
     tmp, articles, env = newsroom
     (tmp / "unreadable.md").write_bytes(b"")
     model = StandInModel(latency_s=0.05, fail={"1-2"})
@@ -131,8 +134,8 @@ def test_two_workers_judge_every_claim_once_and_a_failing_model_call_is_a_record
         workers = [start_worker(env, log) for log in logs]
         try:
             wait_until(lambda: all_runs_finished(env["VERIFY_DB"], 3), 120, "3 finished runs", logs)
-            before = store_state(env["VERIFY_DB"])[0]
-            requeue_and_drain(env["VERIFY_QUEUE"], batch_id, [r.article_id for r in before])  # as a retry would
+            before, claims_before, _ = store_state(env["VERIFY_DB"])
+            requeue_and_drain(env["VERIFY_QUEUE"], batch_id, before, claims_before)
         finally:
             stop(*workers)
         status = verify_cmd("batch-status", batch_id, env=env)
