@@ -5,7 +5,8 @@ on 127.0.0.1 and drives Debian's headless Chromium with Playwright on that run's
 prints the median click-to-settled time for:
 
 - decide + next: a click on Submit decision (Approve already chosen, or Needs more evidence on a failed
-  verdict) until the next claim's form is on screen (target < 300 ms);
+  verdict) until the next claim's form is on screen: the run finished and the page shows exactly one
+  decision form, for another claim (target < 300 ms);
 - changing the decision choice: a click on another Decision option until the app is idle again
   (target < 150 ms);
 - for reference, a full page rerun (a search typed in the sidebar, then cleared).
@@ -46,7 +47,8 @@ DONE = {ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCE
 
 
 def script_finished(payload) -> bool:
-    """A run that completed (not one cut short to rerun: a decision's callback reruns two fragments)."""
+    """A run that completed (not one cut short to rerun: a decision's callback reruns the review pane and
+    the sidebar's count fragments in one run, which ends with one such message)."""
     if isinstance(payload, str):
         return False
     try:
@@ -70,20 +72,31 @@ class Page:
         self.page.wait_for_function("!document.querySelector('[data-testid=\"stStatusWidget\"]')")
         self.page.wait_for_timeout(400)
 
-    def timed_click(self, selector: str) -> float:
-        """Seconds from a click on the element until its script run finished and was painted."""
-        return self.timed(lambda: self.page.locator(selector).first.evaluate("el => el.click()"))
+    def timed_click(self, selector: str, until: str | None = None, arg=None) -> float:
+        """Seconds from a click on the element until its script run finished and was painted (and, with
+        `until`, that script predicate holds on the page)."""
+        return self.timed(lambda: self.page.locator(selector).first.evaluate("el => el.click()"), until, arg)
 
-    def timed(self, action) -> float:
+    def timed(self, action, until: str | None = None, arg=None) -> float:
         socket = self.sockets[-1]
         start = time.perf_counter()
         with socket.expect_event("framereceived", predicate=script_finished, timeout=60_000):
             action()
+        if until:  # the browser may still be applying the run's updates when the last frame arrives
+            self.page.wait_for_function(until, arg=arg, timeout=60_000)
         self.page.evaluate(PAINTED)
         return time.perf_counter() - start
 
     def deciding(self) -> str:
         return self.page.locator("text=/Decision for claim #\\d+/").first.inner_text()
+
+
+# The next claim's form is on screen: one decision form only, for another claim than `before` (a number).
+NEXT_FORM = """(before) => {
+  const forms = [...document.querySelectorAll('[data-testid="stMarkdownContainer"]')]
+    .map((e) => /^Decision for claim #(\\d+)/.exec(e.innerText)).filter(Boolean);
+  return forms.length === 1 && Number(forms[0][1]) !== before;
+}"""
 
 
 def option(name: str) -> str:
@@ -102,7 +115,8 @@ def measure(page: Page, repeats: int, store: Store, run_id: str) -> dict[str, li
         (approve if approve.count() else page.page.locator(option("Needs more evidence"))).first.click()
         page.settle()
         before, events = page.deciding(), len(events_for(store, run_id=run_id))
-        out["decide + next"].append(page.timed_click("button:has-text('Submit decision')"))
+        number = int(before.split("#")[1].split()[0])
+        out["decide + next"].append(page.timed_click("button:has-text('Submit decision')", NEXT_FORM, number))
         after = page.deciding()
         if after == before or len(events_for(store, run_id=run_id)) != events + 1:
             page.page.screenshot(path="/tmp/ui_browser_failed.png")

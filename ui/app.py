@@ -43,6 +43,16 @@ def current_run_id() -> str | None:
     return run_id
 
 
+# On a phone the columns stack: the review pane (claim, evidence, decision) comes first and the article box
+# is shorter, so the claim is not 1,250 px down below the article. (:has() finds the pane's column.)
+PHONE_STYLE = """<style>
+@media (max-width: 640px) {
+  [data-testid="stColumn"]:has(.st-key-claim_top) { order: -1; }
+  .st-key-article_box { height: 45vh !important; }
+}
+</style>"""
+
+
 def run_page(run_id: str) -> None:
     view, decided, _ = state.load_run(run_id)
     rows = state.rows(view, decided)
@@ -68,6 +78,7 @@ def run_page(run_id: str) -> None:
         sidebar.render_progress(rows)  # in the review view the review pane draws it (kept fresh there)
         claims_table.render_view(mode, view, rows, shown, decided)
         return
+    st.html(PHONE_STYLE)
     left, right = st.columns([3, 2], gap="medium")
     with right:
         focus = review_pane(run_id, [r.claim_id for r in shown])
@@ -100,6 +111,7 @@ def review_pane(run_id: str, shown_ids: list[str]) -> str | None:
         st.divider()
         if not second_review.render(view, row, shown_ids):  # the blind second review, an editor's final decision
             decision.render_form(view, row, current, shown_ids)
+        claim_panel.render_sources(view, row)  # the passages and adding a source, below the form
         activity.render_claim_history(current)
         claim_edit.render_claim_edits(view, row)  # reword, not check-worthy, merge, re-judge; edit history
         publication_form.render_publication(view, row)  # claimant, claim date, appearance, rating (ClaimReview)

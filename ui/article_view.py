@@ -81,7 +81,7 @@ def mark_look(row: Row) -> dict:
 
 def recolour_js(looks: list[dict], sequence: int) -> str:
     """The script applying `looks`; `sequence` makes each one a new element, so Streamlit runs it."""
-    data = json.dumps(looks).replace("<", "\\u003c")  # never a "</script>" inside the script
+    data = json.dumps(looks, ensure_ascii=False).replace("<", "\\u003c")  # never a "</script>" inside it
     return _RECOLOUR_JS % (int(sequence), data)
 
 

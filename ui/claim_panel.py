@@ -1,7 +1,7 @@
 """Claim panel: the claim, the machine verdict, warnings, then the evidence-first card (ui/evidence_card.py:
-each evidence sentence with its own stance, differences and source; every retrieved passage; reviewer
-citations; the whole source; adding a source and re-judging). The claim's review history is
-ui/activity.py's render_claim_history."""
+each evidence sentence with its own stance, differences and source; reviewer citations); below the decision
+form, every retrieved passage, the whole source, adding a source and re-judging (render_sources). The
+claim's review history is ui/activity.py's render_claim_history."""
 
 from __future__ import annotations
 
@@ -45,6 +45,14 @@ def render_claim(view: RunView, row: Row, decision: Decision) -> None:
     evidence = state.load_evidence(state.db_path(), claim.id, view.version)
     evidence_card.render_flash()
     evidence_card.render_card(view.run.id, claim, verdict, evidence)
+
+
+def render_sources(view: RunView, row: Row) -> None:
+    """The retrieved passages (cite any sentence, open the whole source) and adding a source. Drawn below
+    the decision form: above it, the cited passages put the form ~2,300 px under the claim (issue 11)."""
+    claim = view.claim(row.claim_id)
+    evidence = state.load_evidence(state.db_path(), claim.id, view.version)
+    evidence_card.render_sources(view.run.id, claim, view.verdicts.get(claim.id), evidence)
 
 
 def render_failure(verdict: Verdict) -> None:

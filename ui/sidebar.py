@@ -116,14 +116,17 @@ def render_filters(run_id: str) -> list[Row]:
                     help="Case and accents are ignored; every word must occur. #12 finds claim 12.", **changed)
     side.markdown("**Filters**")
     side.multiselect("Machine verdict", VERDICT_CHOICES, key="f_verdict", format_func=render.label_text, **changed)
-    with side:
-        verdict_counts(run_id)
+    verdict_slot = side.container()
     side.multiselect("Review state", STATE_CHOICES, key="f_state", format_func=state_words, **changed)
-    with side:
-        state_counts(run_id)
+    state_slot = side.container()
     low = side.checkbox("Only confidence below threshold", key="f_low", **changed)
     side.slider("Confidence threshold", 0.0, 1.0, DEFAULT_THRESHOLD, 0.05, key="f_threshold", disabled=not low,
                 **changed)
+    # The counts read every widget's value, so they are drawn (into their slots) once all widgets are.
+    with verdict_slot:
+        verdict_counts(run_id)
+    with state_slot:
+        state_counts(run_id)
     with side:
         confidence_counts(run_id)
     return facets(run_id).shown

@@ -34,7 +34,10 @@ def test_reject_records_the_corrected_label_and_recolours_the_span(seeded_run):
     assert (event.action, event.label_before, event.label_after, event.note) == (
         "reject", "SUPPORTED", "REFUTED", "the meeting was on Friday")
     assert decisions(seeded_run.store, seeded_run.run.id)[first].state == "rejected"
-    assert "#1 ✗ REFUTED ✔" in all_html(at)  # the reviewer's label, marked as confirmed
+    # The decision reran the review pane only: the article's mark is recoloured in place by script, with the
+    # reviewer's label marked as confirmed (tests/ui/test_browser_keys.py checks the mark in Chromium).
+    recolour = [h.value for h in at.get("html") if h.value.startswith("<script>/* vf-recolour")]
+    assert recolour and '"badge": "#1 ✗ REFUTED ✔", "title": "claim #1: rejected (label corrected)"' in recolour[-1]
 
 
 def test_needs_more_evidence_is_not_counted_as_reviewed(seeded_run):
