@@ -130,18 +130,33 @@ def select_claim(view: RunView, shown: list[Row], all_rows: list[Row]) -> str | 
         return None
     by_id = {row.claim_id: row for row in all_rows}
     listed = {row.claim_id for row in shown}
-    options = [row.claim_id for row in all_rows if row.claim_id in listed or row.claim_id == focus]
+    order = [row.claim_id for row in all_rows if row.claim_id in listed or row.claim_id == focus]
+    options = around(order, focus)
     st.session_state[FOCUS_KEY] = st.session_state[SELECT_KEY] = focus
     if st.query_params.get("claim") != focus:
         st.query_params["claim"] = focus
     texts = {claim.id: claim.text for claim in view.claims}
+    hint = (None if len(options) == len(order) else f"Lists the {len(options)} claims around the open one; "
+            "Previous/Next step through all of them, and Search claims (#number) or All claims reach any.")
     st.selectbox(f"Claim ({len(shown)} shown of {len(all_rows)})", options, key=SELECT_KEY, on_change=pick,
-                 args=(options,), format_func=lambda cid: option_label(by_id[cid].number, texts[cid]))
+                 args=(options,), format_func=lambda cid: option_label(by_id[cid].number, texts[cid]), help=hint)
     if focus not in listed:
         st.caption(f"Claim #{by_id[focus].number} no longer matches the filters (it is "
                    f"{state_words(by_id[focus].state)} now); it stays open until you pick another claim.")
-    step_buttons(options, focus)
+    step_buttons(order, focus)
     return focus
+
+
+SELECTOR_REACH = 40  # claims listed on each side of the open one
+
+
+def around(order: list[str], focus: str, reach: int = SELECTOR_REACH) -> list[str]:
+    """The selector's options: the claims near the open one in the list's order. The selector is redrawn
+    with the review pane on every decision; listing all 500 claims of a long run sent and rendered ~17 KB
+    of options each time for a list nobody scrolls (search and All claims find a far claim)."""
+    at = order.index(focus)
+    start = max(0, min(at - reach, len(order) - 2 * reach - 1))
+    return order[start:start + 2 * reach + 1]
 
 
 def step_buttons(order: list[str], chosen: str) -> None:

@@ -73,3 +73,28 @@ def test_the_claims_rarely_used_sections_are_drawn_only_once_opened(seeded_run):
         at = open_section(at, section)
     drawn = {w.key for kind in (at.selectbox, at.text_input) for w in kind}
     assert keys <= drawn
+
+
+def test_a_long_runs_selector_lists_the_claims_around_the_open_one_and_next_steps_past_them(tmp_path):
+    """The claim selector is redrawn on every decision: on a long run it lists the open claim's neighbours,
+    not every claim (500 options were ~17 KB sent and rendered per decision); Next still walks the whole list."""
+    from tests.report.factory import synthetic_run
+    from verify.store import Store
+
+    store = Store(tmp_path / "verify.db")
+    run_id = synthetic_run(store, n_claims=200, hostile=False, n_sources=10, k=2)
+    ids = [c.id for c in sorted(store.get_claims(run_id), key=lambda c: c.index)]
+    at = open_app(run_id)
+    at.session_state["focus_claim"] = ids[80]
+    at = checked(at.run())
+    selector = at.selectbox(key="claim_select")
+    assert selector.value == ids[80] and len(selector.options) == 81 and selector.options[40].startswith("#81 ")
+    assert selector.label.startswith("Claim (") and selector.label.endswith(" of 200)")
+    checked(at.button(key="next_claim").click().run())
+    checked(at.button(key="next_claim").click().run())
+    assert focus(at) == ids[82]
+    at.session_state["focus_claim"] = ids[-1]
+    at = checked(at.run())
+    assert at.selectbox(key="claim_select").options[-1].startswith("#200 ")
+    checked(at.button(key="next_claim").click().run())
+    assert focus(at) == ids[0]  # wraps around the whole list, not the listed window
