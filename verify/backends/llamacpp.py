@@ -22,6 +22,7 @@ from . import Backend, register
 from .grammar import schema_grammar
 
 BUNDLED_ID = "local:gemma-3-270m-q4_k_m (bundled, demo-grade)"
+GEMMA = "gemma"  # local:gemma, the bundled Gemma 3 270M
 
 
 class LlamaCppChat(BaseChatModel):
@@ -92,8 +93,15 @@ def bundled_gguf_path(cache_dir: Path) -> Path:
 
 
 def local_backend(settings: Settings) -> Backend:
+    """`local` is the offline default (the model that measured best: Qwen 1.5B, verify/backends/qwen.py);
+    `local:gemma` the bundled Gemma 3 270M (demo-grade, fast: the tests' fixture); `local:<file.gguf>`
+    and `local:hf:...` any GGUF file."""
     path = settings.model.partition(":")[2]
     if not path:
+        from .qwen import qwen_backend  # qwen.py builds on this module's chat model
+
+        return qwen_backend(settings)
+    if path == GEMMA:
         gguf, model_id = bundled_gguf_path(settings.cache_dir), BUNDLED_ID
     elif path.startswith("hf:"):
         gguf, model_id = _download_gguf(path[3:], settings.cache_dir), settings.model
@@ -120,4 +128,5 @@ def _download_gguf(repo_file: str, cache_dir: Path) -> Path:
     return Path(hf_hub_download(f"{owner}/{repo}", filename, cache_dir=str(cache_dir / "hf")))
 
 
-register("local", local_backend, usage="'local', 'local:<file.gguf>', 'local:hf:<repo>/<file>'")
+register("local", local_backend,
+         usage="'local' (offline default, Qwen 1.5B), 'local:gemma', 'local:<file.gguf>', 'local:hf:<repo>/<file>'")

