@@ -43,7 +43,7 @@ def test_metrics_of_nothing_extracted():
 def test_match_matrix_uses_the_memory_matcher():
     """Same words match; near-identical words with another figure do not (the lexical check); unrelated
     words do not. The hash embedder rates "trois ans" / "deux ans" 5/6 alike, above the threshold."""
-    fr = lambda text: ClaimText(text, text, "fr")  # noqa: E731
+    fr = lambda text: ClaimText(text, text, "fr")
     gold = [fr("Witkoff a rencontré Poutine à Moscou jeudi"), fr("Le conflit dure depuis trois ans")]
     extracted = [fr("Witkoff a rencontré Poutine à Moscou jeudi"), fr("Le conflit dure depuis deux ans"),
                  fr("La BCE baisse ses taux")]
@@ -61,3 +61,17 @@ def test_gold_is_the_twenty_claims_of_the_real_article():
     gold = load_gold()
     assert [i for i, _ in gold] == [f"seed:{n:03d}" for n in range(1, 21)]
     assert all(g.text_en and g.text_en != g.text for _, g in gold)
+
+
+def test_covered_means_overlapping_spans():
+    # touching at a border is not overlapping; one character inside is
+    assert bench.covered([(0, 10), (10, 20), (30, 40)], [(5, 10), (39, 50)]) == [True, False, True]
+    assert bench.covered([(0, 10)], []) == [False]
+
+
+def test_gold_sentence_is_the_article_sentence_sharing_most_words():
+    text = "Witkoff a rencontré Poutine à Moscou jeudi. Le conflit dure depuis trois ans."
+    gold = [ClaimText("Le conflit dure depuis trois ans", "", "fr"),
+            ClaimText("Witkoff a rencontré Poutine", "", "fr")]
+    second = text.index("Le conflit")
+    assert bench.gold_sentences(text, "fr", gold) == [(second, len(text)), (0, second - 1)]
