@@ -30,3 +30,11 @@ def test_extraction_windows_and_sentences_break_paragraphs_at_the_same_lines():
     blocks = [(start, start + len(block)) for start, block in paragraphs(text)]
     assert len(blocks) == 2
     assert [w.start for w in windows(text, size=60, overlap=0)] == [start for start, _ in blocks]
+
+
+def test_a_title_after_an_opening_quote_stays_with_its_sentence():
+    # pysbd cuts '"M.' off "Poutine a déclaré..." (the seed article's own sentence): a 3-character "claim".
+    text = '"Il y a des raisons", a déclaré M. Peskov. "M. Poutine a déclaré qu\'il soutenait la position. Non. Oui.'
+    assert [text[s:e] for s, e in split_sentences(text, "fr")] == [
+        '"Il y a des raisons", a déclaré M. Peskov.', '"M. Poutine a déclaré qu\'il soutenait la position.',
+        "Non.", "Oui."]

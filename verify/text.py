@@ -76,7 +76,23 @@ def _pysbd_spans(chunk: str, language: str) -> list[tuple[int, int]]:
             found, piece = cursor + len(rest) - len(rest.lstrip()), rest.strip()
         spans.append((found, found + len(piece)))
         cursor = found + len(piece)
-    return spans
+    return _join_title_fragments(chunk, spans)
+
+
+# A title cut off by the splitter ('"M.' before "Poutine a déclaré...": pysbd does so after an opening
+# quote): it is the start of the next sentence, never a sentence of its own.
+TITLE_FRAGMENT = re.compile(r"^\W*(?:M|MM|Mme|Mmes|Mlle|Mlles|Me|Mgr|Dr|Pr|Prof|St|Ste|Mr|Mrs|Ms|Sr|Jr|Gen|Gén|Sen|"
+                            r"Rep|Gov|Col|Lt|Sgt|Capt|Dott|Sig|Sra|Hr|Fr)\.$")
+
+
+def _join_title_fragments(chunk: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    joined: list[tuple[int, int]] = []
+    for start, end in spans:
+        if joined and TITLE_FRAGMENT.match(chunk[joined[-1][0]:joined[-1][1]]):
+            joined[-1] = (joined[-1][0], end)
+        else:
+            joined.append((start, end))
+    return joined
 
 
 # A paragraph: lines up to a blank (or whitespace-only) line. The one definition for sentences, passages
