@@ -219,7 +219,7 @@ class Settings(BaseModel):
     @property
     def extractive(self) -> bool:
         if self.extract_mode == "auto":
-            return self.model in ("local", "local:qwen")  # the small offline models select sentences
+            return self.model in ("local", "local:qwen", "local:gemma")  # the small offline models select sentences
         return self.extract_mode == "extractive"
 
     @property
