@@ -1,4 +1,5 @@
-"""`verify assign`, `verify unassign`, `verify queue` and `verify agreement`: team review (verify/team.py)."""
+"""`verify assign`, `verify unassign`, `verify queue` and `verify agreement`: team review (verify/team.py);
+`verify model-agreement`: each model against the reviewers (verify/model_agreement.py)."""
 
 from __future__ import annotations
 
@@ -130,3 +131,28 @@ def agreement(
     for pair in result.pairs:
         _say(f"  {' & '.join(pair.pair)}: {team.describe(pair)}")
     _say(f"{open_} disagreement(s) waiting for an editor" if open_ else "no disagreement waiting for an editor")
+
+
+@app.command("model-agreement")
+def model_agreement(
+    run_ids: Optional[list[str]] = typer.Argument(None, help="Run ids (see `verify runs`). Default: every run."),
+    db: Optional[Path] = DbOpt,
+) -> None:
+    """Per model: how often reviewers agreed with its verdicts (approved or rejected claims), with Cohen's kappa."""
+    from .. import model_agreement as ma
+
+    try:
+        store = open_for_reading(db)
+        for run_id in run_ids or []:
+            store.get_run(run_id)  # a missing run is named, not silently skipped
+        figures = ma.model_agreement(store, run_ids or None)
+    except VerifyError as exc:
+        fail(exc)
+    if not figures:
+        _say("no reviewed claim yet: approve or reject verdicts first (needs-evidence and unreviewed claims do not count)")
+        return
+    for figure in figures:
+        _say(f"{figure.model}: {ma.describe(figure)}")
+        changed = ma.disagreements_line(figure)
+        if changed:
+            _say(f"  reviewers changed: {changed}")
