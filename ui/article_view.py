@@ -44,6 +44,7 @@ def render_recolour(rows: list[Row]) -> None:
     (re-sending a 500-claim article cost most of a decision's time), so the article still shows the
     colours of the last full run; recolour the marks that changed since (this reviewer's decision, an
     undo, another reviewer's). The next full run redraws the article server-side anyway."""
+    slot = st.empty()  # always drawn: the pane's later elements keep their places from one run to the next
     shown = st.session_state.get(SHOWN_KEY)
     if shown is None:
         return
@@ -53,7 +54,7 @@ def render_recolour(rows: list[Row]) -> None:
         return
     sequence = st.session_state[RECOLOURS_KEY] = st.session_state.get(RECOLOURS_KEY, 0) + 1
     st.session_state[SHOWN_KEY] = now
-    st.html(recolour_js([mark_look(r) for r in changed], sequence), unsafe_allow_javascript=True)
+    slot.html(recolour_js([mark_look(r) for r in changed], sequence), unsafe_allow_javascript=True)
 
 
 # Recolours claim marks already on the page. Static code; the data is JSON of label colours and words

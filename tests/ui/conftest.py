@@ -46,6 +46,12 @@ def open_section(at: AppTest, key: str) -> AppTest:
     return checked(at.run())
 
 
+def page_run(at: AppTest) -> AppTest:
+    """A whole-page run. A decision reruns only the review pane and the sidebar's counts (st.fragment); a
+    browser keeps the rest of the page, but AppTest's tree then holds only what reran."""
+    return checked(at.run())
+
+
 def decide(at: AppTest, action: str = "Approve", label: str | None = None, note: str = "") -> AppTest:
     """Fill the decision form of the focused claim and submit it."""
     cid = focus(at)

@@ -6,7 +6,7 @@ import json
 import re
 
 from tests.ui.conftest import (HOSTILE, all_html, all_markdown, checked, decide, downloaded, focus, hostile_run,
-                               open_app, scripts, visible)
+                               open_app, page_run, scripts, visible)
 from ui.render import scroll_to_focus_js
 from verify.config import Settings
 from verify.store import Store
@@ -64,7 +64,7 @@ def test_filters_by_verdict_review_state_and_confidence(seeded_run):
     assert [o.split(" · ")[0] for o in at.selectbox(key="claim_select").options] == ["#2"]
     checked(at.multiselect(key="f_verdict").unselect("REFUTED").run())
     assert focus(at) == seeded_run.claims[1].id  # the focus stays where the reviewer was
-    decide(at, "Approve")
+    page_run(decide(at, "Approve"))  # the filters are outside the fragments a decision reruns
     checked(at.multiselect(key="f_state").select("approved").run())
     assert [o.split(" · ")[0] for o in at.selectbox(key="claim_select").options] == ["#2"]
     checked(at.multiselect(key="f_state").unselect("approved").run())
@@ -108,7 +108,7 @@ def test_markup_in_article_claim_and_source_is_displayed_as_text():
 
 def test_export_downloads_the_report_in_each_format(seeded_run, downloads):
     at = open_app(seeded_run.run.id)
-    decide(at, "Reject", label="REFUTED", note="wrong day")
+    page_run(decide(at, "Reject", label="REFUTED", note="wrong day"))  # the export is outside its fragments
     claim = seeded_run.claims[0]
     assert claim.text in downloaded(at, downloads).decode("utf-8")  # markdown first
     checked(at.selectbox(key="export_format").set_value("json").run())
