@@ -10,6 +10,7 @@ from tests.fakes import register_fake, scripted
 from tests.test_cli import runner
 from tests.test_team import crew, first_decides, ids, second_decides  # noqa: F401 - crew is a fixture
 from verify import team
+from verify.claim_edits import set_check_worthy
 from verify.cli import app
 from verify.model_agreement import confusion_rows, describe, model_agreement
 from verify.pipeline import Pipeline
@@ -46,8 +47,7 @@ def two_models(crew):  # noqa: F811
 
 
 def test_agreement_per_model_counts_reviewed_claims_and_the_editors_final_decision(two_models):
-    crew, other = two_models
-    fake, second = model_agreement(crew.store)
+    fake, second = model_agreement(two_models[0].store)
     # fake-model: machine [S, R, S] vs reviewer [S, R, R]: 2 of 3 agree; p_e = 2/3*1/3 + 1/3*2/3 = 4/9,
     # kappa = (2/3 - 4/9) / (1 - 4/9) = 0.4. #4 (needs evidence) is not counted.
     assert (fake.model, fake.n, fake.agreed, fake.runs) == ("fake-model", 3, 2, 1)
@@ -63,17 +63,19 @@ def test_agreement_per_model_counts_reviewed_claims_and_the_editors_final_decisi
         {"machine": "NOT_ENOUGH_INFO", "reviewer SUPPORTED": 0, "reviewer REFUTED": 0, "reviewer NOT_ENOUGH_INFO": 1}]
 
 
-def test_agreement_over_chosen_runs_and_without_hidden_claims(two_models):
-    crew, other = two_models
-    only_other = model_agreement(crew.store, [other.run.id])
+def test_agreement_over_chosen_runs_without_hidden_or_not_check_worthy_claims(two_models):
+    run1, other = two_models
+    only_other = model_agreement(run1.store, [other.run.id])
     assert [(f.model, f.n) for f in only_other] == [("other-model", 2)]
-    c3 = ids(crew)[2]
-    fake = model_agreement(crew.store, [crew.run.id], hidden={(crew.run.id, c3)})[0]
+    set_check_worthy(run1.store, other.run.id, other.claims[3].id, "erin", False)  # out of reports and gold too
+    assert [(f.n, f.agreed) for f in model_agreement(run1.store, [other.run.id])] == [(1, 0)]
+    c3 = ids(run1)[2]
+    fake = model_agreement(run1.store, [run1.run.id], hidden={(run1.run.id, c3)})[0]
     assert (fake.n, fake.agreed, fake.kappa) == (2, 2, pytest.approx(1.0))
 
 
-def test_the_cli_prints_agreement_per_model(two_models):
-    crew, other = two_models
+@pytest.mark.usefixtures("two_models")
+def test_the_cli_prints_agreement_per_model():
     result = runner.invoke(app, ["model-agreement"])
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()

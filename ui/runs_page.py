@@ -1,6 +1,11 @@
 """Runs page: every run in the store, finished runs first, with its article's title, review progress,
 status and verdict counts. A click on a row opens the run (the picker below does the same from the
-keyboard or on a phone)."""
+keyboard or on a phone). Below, "Model vs reviewers": per machine model, how often the reviewers agreed
+with its verdicts (verify/model_agreement.py).
+
+A blind second reviewer (verify/team.py) sees, on the claims they review blind, only their own blind
+decisions: the "reviewed" count and the model figures are computed for the viewer, so neither tells
+them how many claims the first reviewer decided, nor how."""
 
 from __future__ import annotations
 
@@ -9,8 +14,11 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui import activity, state
+from ui import activity, blind, state
 from ui.claims_table import CLICKS, clicked_row
+from ui.render import md
+from verify import model_agreement as ma
+from verify import team
 from verify.models import Article
 from verify.review import decisions
 
@@ -23,7 +31,22 @@ HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(\S.*?)\s*#*\s*$", re.MULTILINE)
 
 
 def store_version() -> tuple:
-    return state.store().store_version()
+    """Changes with any review event, verdict, run, assignment or blind decision: the pages' cache key."""
+    store = state.store()
+    return tuple(store.store_version()), store.team_version()
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def blind_runs(path: str, version: tuple, who: str) -> dict[str, dict]:
+    """Per run, the claims `who` reviews blind, each with their own blind decision (or None)."""
+    store = state._open_store(path)
+    found = {run_id: team.blind_claims(store, run_id, who) for run_id in store.assigned_run_ids()} if who else {}
+    return {run_id: claims for run_id, claims in found.items() if claims}
+
+
+def viewer_blind() -> dict[str, dict]:
+    version = store_version()
+    return blind_runs(state.db_path(), version, blind.viewer()) if version[1][0] else {}
 
 
 def display_title(article: Article) -> str:
@@ -41,16 +64,17 @@ def display_title(article: Article) -> str:
     return name or title or "untitled article"
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
-def run_rows(path: str, version: tuple) -> list[dict]:
+@st.cache_data(show_spinner=False, max_entries=8)
+def run_rows(path: str, version: tuple, hidden: dict[str, dict] | None = None) -> list[dict]:
     """One plain dict per run, finished first then newest first; text stays text (st.dataframe never
-    renders HTML)."""
+    renders HTML). `hidden`: per run, the claims the viewer reviews blind with their own blind decision,
+    counted in place of the first reviewer's."""
     store = state._open_store(path)
     counts = store.verdict_counts()
     out = []
     for run in store.list_runs():  # newest first; the sort below is stable
         article = store.get_article(run.article_id)
-        decided = decisions(store, run.id)
+        decided = team.blind_view(decisions(store, run.id), (hidden or {}).get(run.id, {}))
         reviewed = sum(1 for d in decided.values() if d.reviewed)
         per_label = counts.get(run.id, {})
         out.append({
@@ -101,7 +125,8 @@ COLUMNS = {
 def render() -> None:
     st.title("Runs")
     st.caption(f"Store: {state.db_path()}")
-    rows = run_rows(state.db_path(), store_version())
+    hidden = viewer_blind()
+    rows = run_rows(state.db_path(), store_version(), hidden or None)
     if not rows:
         st.info("No runs yet. Verify an article first, for example: "
                 "`verify run seeds/articles/trump-poutine-koursk.fr.txt --sources seeds/sources`, "
@@ -119,3 +144,27 @@ def render() -> None:
     left, right = st.columns([4, 1], vertical_alignment="bottom")
     chosen = left.selectbox("Or pick a run", list(labels), format_func=labels.__getitem__, key="run_choice")
     right.button("Open run", type="primary", key="open_run", on_click=open_run, args=(chosen,), width="stretch")
+    render_model_agreement(hidden)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def model_figures(path: str, version: tuple, hidden: frozenset) -> list[ma.ModelAgreement]:
+    return ma.model_agreement(state._open_store(path), hidden=set(hidden))
+
+
+def render_model_agreement(hidden: dict[str, dict]) -> None:
+    """Per model, over every run of the store: the newsroom's reviewers as the gold standard."""
+    st.markdown("### Model vs reviewers")
+    blind_ones = frozenset((run_id, cid) for run_id, claims in hidden.items() for cid in claims)
+    figures = model_figures(state.db_path(), store_version(), blind_ones)
+    if not figures:
+        st.caption("No reviewed claim yet: approving or rejecting verdicts measures each model against your "
+                   "reviewers.")
+        return
+    st.caption("How often reviewers agreed with each model's verdicts, over the claims they approved or rejected "
+               "(an editor's final decision counts as the reviewer's; needs-evidence and unreviewed claims are "
+               "not counted). Kappa: Cohen's, machine label vs reviewer label.")
+    for figure in figures:
+        st.markdown(f"**{md(figure.model)}**: {md(ma.describe(figure))}")
+        st.dataframe(ma.confusion_rows(figure), hide_index=True, key=f"model_confusion_{figure.model}",
+                     column_config={"machine": st.column_config.TextColumn("machine label")})
