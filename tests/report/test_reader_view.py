@@ -94,14 +94,14 @@ def test_the_same_sentence_cited_twice_keeps_one_number(store):
 
 
 def test_the_demo_models_confidence_is_shown_as_none_not_0_00(store):
-    run_id = one_claim_run(store, model="local", confidence=0.0)
+    run_id = one_claim_run(store, model="local:gemma-3-270m-q4_k_m (bundled, demo-grade)", confidence=0.0)
     assert "confidence —" in text_of(store, run_id, "md") and "0.00" not in text_of(store, run_id, "md")
     assert "confidence —" in text_of(store, run_id, "html")
     machine = json.loads(text_of(store, run_id, "json"))["claims"][0]["machine"]
     assert machine["confidence"] is None and machine["confidence_kind"] == "none"
     row = next(csv.DictReader(io.StringIO(text_of(store, run_id, "csv"))))
     assert row["machine_confidence"] == "" and row["confidence_source"] == "none given"
-    assert confidence_text("local", "judge_claim/v1", 0.0) == "—"
+    assert confidence_text("local:gemma", "judge_claim/v1", 0.0) == "—"
 
 
 def test_a_chat_models_confidence_is_labelled_as_its_own_estimate(store):
