@@ -15,7 +15,7 @@ from langchain_core.messages import AIMessage, BaseMessage
 from pydantic import Field
 
 from verify.backends import Backend, register
-from verify.extract import selection_schema
+from verify.extract import ProposingClaim, ProposingOutput, selection_schema
 from verify.judge import JUDGE_PROMPT, reply_schema
 from verify.models import ExtractedClaim, ExtractionOutput
 from verify.prompts import parse_spec
@@ -49,8 +49,13 @@ def register_fake(chat: ScriptedChat, model_id: str = "fake-model") -> None:
     register("fake", lambda settings: Backend(chat, model_id), usage="'fake' (tests only)")
 
 
-def extraction_reply(*claims: tuple[str, str, str]) -> str:
-    """(quote, claim, claim_en) triples -> the JSON an extraction call returns."""
+def extraction_reply(*claims: tuple[str, ...]) -> str:
+    """(quote, claim, claim_en) triples -> the JSON an extraction call returns (extract_claims/v1, which
+    v2 reads as "claimant and date not given"); (quote, claim, claim_en, claimant, claim_date) tuples ->
+    the v2 reply proposing who made the claim and when (None: the article does not say)."""
+    if any(len(claim) == 5 for claim in claims):
+        return ProposingOutput(claims=[ProposingClaim(quote=q, claim=c, claim_en=e, claimant=who, claim_date=when)
+                                       for q, c, e, who, when in claims]).model_dump_json()
     return ExtractionOutput(claims=[ExtractedClaim(quote=q, claim=c, claim_en=e) for q, c, e in claims]).model_dump_json()
 
 

@@ -40,14 +40,18 @@ def render_publication(view: RunView, row: Row) -> None:
         return
     with box:
         scale = scale_or_error()
+        proposed = publication.pending(item.claim.proposal, current)
+        if proposed:
+            render_proposal(view, row, item.claim.proposal, current)
         with st.form(key=f"publication_{row.claim_id}", border=False):
-            claimant = st.text_input("Claimant: who made the claim", value=current.claimant, key=f"pub_claimant_{row.claim_id}")
+            claimant = st.text_input("Claimant: who made the claim", value=current.claimant or proposed.get("claimant", ""),
+                                     key=f"pub_claimant_{row.claim_id}")
             kind = st.radio("The claimant is", ["person", "organization"], horizontal=True, key=f"pub_kind_{row.claim_id}",
                             index=0 if current.claimant_kind == "person" else 1)
-            claim_date = st.text_input("Claim date (YYYY-MM-DD): when the claim was made", value=current.claim_date,
-                                       key=f"pub_date_{row.claim_id}")
+            claim_date = st.text_input("Claim date (YYYY-MM-DD): when the claim was made",
+                                       value=current.claim_date or proposed.get("claim_date", ""), key=f"pub_date_{row.claim_id}")
             url = st.text_input("Where the claim appeared (http/https; empty: the article's own address)",
-                                value=current.appearance_url, key=f"pub_url_{row.claim_id}")
+                                value=current.appearance_url or proposed.get("appearance_url", ""), key=f"pub_url_{row.claim_id}")
             rating = rating_choice(scale, current.rating, row.claim_id)
             saved = st.form_submit_button("Save publication details", disabled=not reviewer() or scale is None,
                                           help=None if reviewer() else "Enter your name under Reviewer first.")
@@ -56,6 +60,17 @@ def render_publication(view: RunView, row: Row) -> None:
                                                   claimant=claimant, claimant_kind=kind, claim_date=claim_date,
                                                   appearance_url=url, rating="" if rating == ONLY_NAME else rating),
                   f"Saved the publication details of claim #{row.number}.", focus=row.claim_id)
+
+
+def render_proposal(view: RunView, row: Row, proposal, current: publication.ClaimPublication) -> None:
+    """Proposed details are prefilled below but not set: the export publishes only what an editor confirms,
+    here with one click (or by saving the form)."""
+    st.info(md(f"Proposed by {publication.proposers(proposal)}, not confirmed yet: {publication.describe(proposal)}. "
+               "It is not published until you confirm it."))
+    if st.button("Use proposal", key=f"pub_use_{row.claim_id}", disabled=not reviewer(),
+                 help=None if reviewer() else "Enter your name under Reviewer first."):
+        apply(lambda: publication.use_proposal(state.writer(), view.run.id, row.claim_id, reviewer(), proposal, current),
+              f"Confirmed the proposed publication details of claim #{row.number}.", focus=row.claim_id)
 
 
 def rating_choice(scale: RatingScale | None, chosen: str, claim_id: str) -> str:

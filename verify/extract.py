@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from typing import Literal
 
-from pydantic import Field, create_model
+from pydantic import ConfigDict, Field, create_model
 from rapidfuzz import fuzz
 
 from .delimiters import neutralise
@@ -19,6 +19,7 @@ from .errors import LLMCallError, LLMOutputError
 from .structured import StructuredLLM
 from .models import Article, Claim, ExtractedClaim, ExtractionOutput, Span, Strict, Usage
 from .prompts import Prompt
+from .proposals import model_proposal
 from .text import PARAGRAPH, split_sentences
 
 FUZZY_THRESHOLD = 85.0
@@ -99,6 +100,33 @@ def is_duplicate(a: Claim, b: Claim) -> bool:
     return same_text
 
 
+def _every_key_required(schema: dict) -> None:
+    """Strict JSON-schema backends need every key listed as required (null allowed); the parser still
+    accepts a reply without them (an older prompt's shape), read as not given."""
+    schema["required"] = list(schema.get("properties", {}))
+    for prop in schema.get("properties", {}).values():
+        prop.pop("default", None)
+
+
+class ProposingClaim(ExtractedClaim):
+    """An extracted claim with who made it and when, as the article says (prompt extract_claims/v2)."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_every_key_required)
+    claimant: str | None = Field(None, description="The person or organization the article names as making the "
+                                 "statement; null if the article does not say.")
+    claim_date: str | None = Field(None, description="The date the article gives for the statement, YYYY-MM-DD; "
+                                   "null if the article gives none.")
+
+
+class ProposingOutput(Strict):
+    claims: list[ProposingClaim]
+
+
+def extraction_schema(prompt: Prompt) -> type[Strict]:
+    """extract_claims/v1 asks for quote and claim only; later versions also for claimant and date."""
+    return ExtractionOutput if prompt.ref.version == "v1" else ProposingOutput
+
+
 def extract_abstractive(article: Article, llm: StructuredLLM, prompt: Prompt, run_id: str,
                         window_chars: int = 4000, overlap: int = 600) -> ExtractionResult:
     """Abstractive extraction: the model writes atomic claims and quotes the article."""
@@ -109,7 +137,7 @@ def extract_abstractive(article: Article, llm: StructuredLLM, prompt: Prompt, ru
         _, user = prompt.render(language=article.language, title=_quoted(article.title), text=_quoted(window.text),
                                 max_claims=str(MAX_CLAIMS_PER_WINDOW))
         try:
-            result = llm.generate(prompt, user, ExtractionOutput, purpose="extract", run_id=run_id)
+            result = llm.generate(prompt, user, extraction_schema(prompt), purpose="extract", run_id=run_id)
         except (LLMOutputError, LLMCallError) as exc:
             failures.append(f"window at char {window.start}: {exc}")
             usage = usage + (exc.usage or Usage())
@@ -124,12 +152,20 @@ def extract_abstractive(article: Article, llm: StructuredLLM, prompt: Prompt, ru
         candidate = Claim(
             id="", run_id=run_id, article_id=article.id, index=0, text=item.claim.strip(),
             text_en=item.claim_en.strip() or item.claim.strip(), quote=item.quote, span=span, anchor=kind,
-            anchor_score=score,
+            anchor_score=score, proposal=_proposal_of(item, llm.model_id),
         )
         candidate.check_span(article.text)
         if not any(is_duplicate(candidate, kept) for kept in claims):
             claims.append(candidate)
     return ExtractionResult(claims=number_claims(claims, article, run_id), usage=usage, failures=failures)
+
+
+def _proposal_of(item: ExtractedClaim, model_id: str):
+    """The model's claimant and date, when the prompt asked for them (None: it did not, or said nothing)."""
+    if not isinstance(item, ProposingClaim):
+        return None
+    proposal = model_proposal(item.claimant, item.claim_date, model_id)
+    return proposal if proposal.claimant or proposal.claim_date else None
 
 
 def number_claims(claims: list[Claim], article: Article, run_id: str) -> list[Claim]:

@@ -59,6 +59,17 @@ class Span(Strict):
 AnchorKind = Literal["exact", "fuzzy", "unlocated"]
 
 
+class ClaimProposal(Strict):
+    """Publication details proposed at extraction (verify/proposals.py): never published as they are,
+    an editor confirms them (verify/publication.py). Empty: the article does not say it."""
+
+    claimant: str = ""
+    claimant_by: str = ""  # who proposed it: the model's id, or "the article" (a reporting-verb pattern)
+    claim_date: str = ""  # YYYY-MM-DD
+    claim_date_by: str = ""
+    appearance_url: str = ""  # the article's own address (proposed by "the article")
+
+
 class Claim(Strict):
     id: str
     run_id: str
@@ -70,6 +81,7 @@ class Claim(Strict):
     span: Span | None  # None only when anchor == "unlocated" (then flagged)
     anchor: AnchorKind
     anchor_score: float = 100.0
+    proposal: ClaimProposal | None = None  # absent in stores written before proposals existed
 
     @property
     def flagged(self) -> bool:

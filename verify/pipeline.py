@@ -24,6 +24,7 @@ from .backends import build_chat_model
 from .structured import StructuredLLM
 from .models import Article, Claim, Evidence, Run, RunSettings, Verdict, utcnow
 from .prompts import load_prompt, parse_spec
+from .proposals import propose
 from .retrieve import Query, Retriever
 from .store import Store
 from .vectorstore import VectorStore
@@ -130,7 +131,7 @@ class Pipeline:
         self.embedder = build_embedder(settings.embedder)
         self.vstore = VectorStore(settings.vectorstore, settings.collection, settings.embedder)
         self.retriever = Retriever(self.vstore, self.embedder, top_k=settings.top_k)
-        extract_spec = "select_claims/v1" if settings.extractive else "extract_claims/v1"
+        extract_spec = "select_claims/v1" if settings.extractive else "extract_claims/v2"
         self.extract_prompt = load_prompt(*parse_spec(extract_spec))
         self.judge_prompt = judge_prompt_of(self.llm) or default_judge_prompt()  # stance prompts for local:qwen
 
@@ -189,6 +190,7 @@ class Pipeline:
         # Claims without an English form get the model's (local:qwen), the second retrieval query.
         extraction.claims = with_english_forms(merge_claims(kept, extraction.claims, run.id), article.language,
                                                self.llm)
+        extraction.claims = propose(extraction.claims, article)  # claimant, date, appearance: for an editor to confirm
         self.store.save_claims(extraction.claims)
         # Said at once, so a run killed while judging still shows its extraction failed.
         self.store.finish_run(run.id, "running", {**run.summary, **extraction_summary(extraction.failures)})

@@ -18,7 +18,7 @@ from pydantic import Field
 from .claim_edits import ClaimEvent, _actor, _current, events_of
 from .errors import VerifyError
 from .markup import safe_url
-from .models import Strict
+from .models import ClaimProposal, Strict
 from .rating_scale import RatingScale
 from .store import Store
 
@@ -71,6 +71,48 @@ def set_details(store: Store, run_id: str, claim_id: str, actor: str, scale: Rat
         return claim_id, actor, "publication", before.model_dump(), after.model_dump(), note
 
     return ClaimEvent(**store.append_claim_event(run_id, draw_up))
+
+
+PROPOSED = ("claimant", "claim_date", "appearance_url")
+
+
+def pending(proposal: ClaimProposal | None, current: ClaimPublication) -> dict[str, str]:
+    """The proposed values of the details not set yet (a set value is never replaced by a proposal)."""
+    if proposal is None:
+        return {}
+    return {key: getattr(proposal, key) for key in PROPOSED if getattr(proposal, key) and not getattr(current, key)}
+
+
+def _who(by: str) -> str:
+    """ "the article", or the model that proposed it (its id is stored)."""
+    return by if by in ("", "the article") else f"the model {by}"
+
+
+def proposers(proposal: ClaimProposal) -> str:
+    """Who proposed the values: the model and/or the article."""
+    names = [_who(proposal.claimant_by) if proposal.claimant else "",
+             _who(proposal.claim_date_by) if proposal.claim_date else "",
+             "the article" if proposal.appearance_url else ""]
+    return " and ".join(dict.fromkeys(name for name in names if name)) or "the article"
+
+
+def describe(proposal: ClaimProposal | None) -> str:
+    """One line: what was proposed and by whom ("" when nothing was)."""
+    if proposal is None:
+        return ""
+    parts = [(f"claimant: {proposal.claimant} (by {_who(proposal.claimant_by)})" if proposal.claimant else ""),
+             (f"claim date: {proposal.claim_date} (by {_who(proposal.claim_date_by)})" if proposal.claim_date else ""),
+             (f"appearance url: {proposal.appearance_url} (by the article)" if proposal.appearance_url else "")]
+    return "; ".join(part for part in parts if part)
+
+
+def use_proposal(store: Store, run_id: str, claim_id: str, actor: str, proposal: ClaimProposal | None,
+                 current: ClaimPublication) -> ClaimEvent:
+    """The editor confirms the proposed details not set yet: one ordinary publication event by the editor."""
+    values = pending(proposal, current)
+    if not values:
+        raise VerifyError("there is no proposed detail left to confirm: set the details by hand")
+    return set_details(store, run_id, claim_id, actor, note=f"confirmed the proposal by {proposers(proposal)}", **values)
 
 
 def _checked(key: str, value: str, scale: RatingScale | None) -> str:

@@ -103,7 +103,7 @@ def claim_meta(
     """Publication details of a claim for ClaimReview: claimant, claim date, appearance URL, rating name.
     Without options, prints the current ones."""
     from ..claim_edits import resolve_claim
-    from ..publication import ClaimPublication, publication_details, set_details
+    from ..publication import ClaimPublication, describe, publication_details, set_details
     from ..rating_scale import load_scale
     from ..store import Store
 
@@ -125,6 +125,9 @@ def claim_meta(
     number = store.claim_ids(run_id).index(claim_id) + 1
     console.print(plain(f"claim #{number} of run {run_id}: " + "; ".join(f"{k.replace('_', ' ')}: {v}" for k, v in shown.items())),
                   highlight=False, soft_wrap=True)
+    proposal = next(c.proposal for c in store.get_claims(run_id) if c.id == claim_id)
+    if describe(proposal):  # never published as it is: confirm with the options above or in the dashboard
+        console.print(plain(f"  proposed (not set until confirmed): {describe(proposal)}"), highlight=False, soft_wrap=True)
 
 
 @app.command("export-gold")
