@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -33,9 +34,29 @@ SEED_CLAIMS = [
 ]
 
 
+def pytest_addoption(parser):
+    parser.addoption("--store", choices=("sqlite", "postgresql"), default=os.environ.get("VERIFY_TEST_STORE", "sqlite"),
+                     help="the store every test's VERIFY_DB points at: an SQLite file (default) or a fresh PostgreSQL "
+                          "database per test on a throw-away server (issue 14; also env VERIFY_TEST_STORE)")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Under --store postgresql, a test about SQLite files themselves is skipped with its marker's reason (never silently)."""
+    if config.getoption("--store") != "postgresql":
+        return
+    for item in items:
+        marker = item.get_closest_marker("sqlite_only")
+        if marker:
+            reason = marker.kwargs.get("reason") or (marker.args[0] if marker.args else "about SQLite files")
+            item.add_marker(pytest.mark.skip(reason=f"sqlite_only: {reason}"))
+
+
 @pytest.fixture(autouse=True)
-def isolated(tmp_path, monkeypatch):
-    monkeypatch.setenv("VERIFY_DB", str(tmp_path / "verify.db"))
+def isolated(tmp_path, monkeypatch, request):
+    """Every data path in tmp_path; with --store postgresql, VERIFY_DB is a fresh PostgreSQL database instead."""
+    on_postgres = request.config.getoption("--store") == "postgresql" and not request.node.get_closest_marker("sqlite_only")
+    db = request.getfixturevalue("postgres_url") if on_postgres else str(tmp_path / "verify.db")
+    monkeypatch.setenv("VERIFY_DB", db)
     monkeypatch.setenv("VERIFY_VECTORSTORE", str(tmp_path / "vectorstore"))
     monkeypatch.setenv("VERIFY_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("VERIFY_EMBEDDER", "hash")

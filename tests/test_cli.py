@@ -1,6 +1,7 @@
 import re
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from tests.conftest import SEED_SOURCES
@@ -32,6 +33,7 @@ def test_runs_and_show_list_claims_verdicts_and_citations(seeded_run):
     assert "[1] supports" in shown.output  # each citation shows its sentence's own stance
 
 
+@pytest.mark.sqlite_only(reason="creates the store as the file tmp_path/verify.db, not at VERIFY_DB")
 def test_unknown_run_is_a_clear_error(tmp_path):
     Store(tmp_path / "verify.db").close()  # the store exists (VERIFY_DB), the run does not
     result = runner.invoke(app, ["show", "r-nope"])

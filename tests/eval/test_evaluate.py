@@ -2,6 +2,7 @@
 
 import json
 
+import pytest
 from typer.testing import CliRunner
 
 from tests.conftest import fake_settings
@@ -85,6 +86,7 @@ def test_cli_reports_a_bad_dataset_line(tmp_path):
 # --- issue 13: the eval as a run, unreadable sources, cached calls, paired wording ---------------------
 
 
+@pytest.mark.sqlite_only(reason="reads the run back from the file tmp_path/verify.db, not from VERIFY_DB")
 def test_eval_keeps_its_verdicts_and_citations_as_a_run_that_show_opens(tmp_path):
     from tests.fakes import register_fake
     from verify.store import Store

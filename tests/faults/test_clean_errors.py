@@ -88,6 +88,7 @@ def damage(store: Store, sql: str, *params) -> None:
     raw.close()
 
 
+@pytest.mark.sqlite_only(reason="damages a row's JSON through sqlite3 on the store's file (PostgreSQL's JSON column refuses such a row)")
 def test_a_damaged_verdict_row_is_named_and_the_rest_is_shown(seeded_run):
     store = seeded_run.store
     claims = store.get_claims(seeded_run.run.id)
@@ -110,6 +111,7 @@ def test_a_damaged_verdict_row_is_named_and_the_rest_is_shown(seeded_run):
     assert entries[0]["machine"]["status"] == "ok"
 
 
+@pytest.mark.sqlite_only(reason="damages a row's JSON through sqlite3 on the store's file (PostgreSQL's JSON column refuses such a row)")
 def test_a_damaged_claim_row_is_named_and_the_other_claims_are_shown(seeded_run):
     store = seeded_run.store
     claims = store.get_claims(seeded_run.run.id)
@@ -122,6 +124,7 @@ def test_a_damaged_claim_row_is_named_and_the_other_claims_are_shown(seeded_run)
     assert report.exit_code == 0 and "Karoline Leavitt" in report.stdout, report.output
 
 
+@pytest.mark.sqlite_only(reason="damages a row's JSON through sqlite3 on the store's file (PostgreSQL's JSON column refuses such a row)")
 def test_a_damaged_run_row_is_named_and_the_other_runs_listed(seeded_run):
     store = seeded_run.store
     damage(store, "INSERT INTO runs SELECT 'r-damaged', article_id, created_at, status, '{oops', summary FROM runs")
@@ -226,6 +229,7 @@ def read_only_copy(seeded_run, tmp_path):
         subprocess.run(["umount", "--lazy", str(ro)], check=True)  # the CLI leaves its connection open
 
 
+@pytest.mark.sqlite_only(reason="copies the store's SQLite file into a read-only folder")
 def test_reading_commands_work_on_a_read_only_store(read_only_copy, seeded_run):
     run_id = seeded_run.run.id
     listing = runner.invoke(app, ["runs", "--db", str(read_only_copy)], terminal_width=200)

@@ -58,6 +58,7 @@ def test_corrupted_store_is_a_clear_error(tmp_path):
     assert "move it aside" in result.output and "Traceback" not in result.output
 
 
+@pytest.mark.sqlite_only(reason="overwrites pages of the store's SQLite file")
 def test_store_with_corrupted_pages_is_a_clear_error(seeded_run, tmp_path):
     path = seeded_run.store.path
     seeded_run.store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
