@@ -82,13 +82,11 @@ def test_report_to_a_full_standard_output_is_a_clear_error(seeded_run, tmp_path)
 
 
 def damage(store: Store, sql: str, *params) -> None:
-    raw = sqlite3.connect(store.path)
-    with raw:
-        raw.execute(sql, params)
-    raw.close()
+    """Write a damaged row with plain SQL, below the store's models (on SQLite or PostgreSQL: --store)."""
+    with store.transaction() as tx:
+        tx.execute(sql, params)
 
 
-@pytest.mark.sqlite_only(reason="damages a row's JSON through sqlite3 on the store's file (PostgreSQL's JSON column refuses such a row)")
 def test_a_damaged_verdict_row_is_named_and_the_rest_is_shown(seeded_run):
     store = seeded_run.store
     claims = store.get_claims(seeded_run.run.id)
@@ -111,7 +109,6 @@ def test_a_damaged_verdict_row_is_named_and_the_rest_is_shown(seeded_run):
     assert entries[0]["machine"]["status"] == "ok"
 
 
-@pytest.mark.sqlite_only(reason="damages a row's JSON through sqlite3 on the store's file (PostgreSQL's JSON column refuses such a row)")
 def test_a_damaged_claim_row_is_named_and_the_other_claims_are_shown(seeded_run):
     store = seeded_run.store
     claims = store.get_claims(seeded_run.run.id)
@@ -124,7 +121,6 @@ def test_a_damaged_claim_row_is_named_and_the_other_claims_are_shown(seeded_run)
     assert report.exit_code == 0 and "Karoline Leavitt" in report.stdout, report.output
 
 
-@pytest.mark.sqlite_only(reason="damages a row's JSON through sqlite3 on the store's file (PostgreSQL's JSON column refuses such a row)")
 def test_a_damaged_run_row_is_named_and_the_other_runs_listed(seeded_run):
     store = seeded_run.store
     damage(store, "INSERT INTO runs SELECT 'r-damaged', article_id, created_at, status, '{oops', summary FROM runs")
