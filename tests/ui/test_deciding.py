@@ -4,6 +4,8 @@ refused, and the key handler bound to the open claim's own widgets (no claim tex
 
 from __future__ import annotations
 
+import pytest
+
 from tests.ui.conftest import checked, decide, focus, open_app, open_section, visible
 from ui.keys import widget_class
 from verify.review import events_for
@@ -75,6 +77,7 @@ def test_the_claims_rarely_used_sections_are_drawn_only_once_opened(seeded_run):
     assert keys <= drawn
 
 
+@pytest.mark.sqlite_only(reason="writes its run into the file tmp_path/verify.db, not at VERIFY_DB")
 def test_a_long_runs_selector_lists_the_claims_around_the_open_one_and_next_steps_past_them(tmp_path):
     """The claim selector is redrawn on every decision: on a long run it lists the open claim's neighbours,
     not every claim (500 options were ~17 KB sent and rendered per decision); Next still walks the whole list."""

@@ -7,6 +7,8 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from tests.fakes import judge_reply, register_fake, scripted
 from tests.ui.conftest import SETTINGS, all_html, checked, focus, open_app, open_section
 from verify import review
@@ -53,6 +55,7 @@ def _chunk(source_id: str, title: str, publisher: str, texts: list[str]) -> Chun
                  sentences=sentences)
 
 
+@pytest.mark.sqlite_only(reason="writes its run into the file tmp_path/verify.db, not at VERIFY_DB")
 def test_a_cited_sentence_shows_its_own_stance_its_differences_and_its_source(tmp_path):
     store = Store(tmp_path / "verify.db")
     run, _ = rate_run(store)
@@ -66,6 +69,7 @@ def test_a_cited_sentence_shows_its_own_stance_its_differences_and_its_source(tm
     assert "ECB decision</b> · Reuters · 2025-03-12" in card
 
 
+@pytest.mark.sqlite_only(reason="writes its run into the file tmp_path/verify.db, not at VERIFY_DB")
 def test_a_sentence_the_judge_gave_a_stance_shows_that_stance_not_the_verdict(tmp_path):
     store = Store(tmp_path / "verify.db")
     run, _ = rate_run(store, stance="refutes", prompt_version="v2")  # SUPPORTED, yet this sentence refutes
@@ -75,6 +79,7 @@ def test_a_sentence_the_judge_gave_a_stance_shows_that_stance_not_the_verdict(tm
     assert ">refutes</span>" in card and "cited by the model" not in card and "SUPPORTED" not in card
 
 
+@pytest.mark.sqlite_only(reason="writes its run into the file tmp_path/verify.db, not at VERIFY_DB")
 def test_a_reviewer_cites_a_sentence_of_a_folded_passage_and_withdraws_it(tmp_path, monkeypatch):
     monkeypatch.setenv("VERIFY_TIMEZONE", "Asia/Tokyo")
     store = Store(tmp_path / "verify.db")
@@ -97,6 +102,7 @@ def test_a_reviewer_cites_a_sentence_of_a_folded_passage_and_withdraws_it(tmp_pa
     assert "reviewer: supports" not in all_html(at)
 
 
+@pytest.mark.sqlite_only(reason="writes its run into the file tmp_path/verify.db, not at VERIFY_DB")
 def test_citing_without_a_reviewer_name_is_refused_and_writes_nothing(tmp_path):
     store = Store(tmp_path / "verify.db")
     run, claim = rate_run(store)

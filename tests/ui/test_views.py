@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import re
 
+import pytest
+
 from tests.ui.conftest import (HOSTILE, all_html, all_markdown, checked, decide, downloaded, focus, hostile_run,
                                open_app, page_run, scripts, visible)
 from ui.render import scroll_to_focus_js
@@ -118,6 +120,7 @@ def test_export_downloads_the_report_in_each_format(seeded_run, downloads):
     assert set(at.selectbox(key="export_format").options) >= {"md", "json"}
 
 
+@pytest.mark.sqlite_only(reason="checks that no SQLite file is created at the configured path")
 def test_a_missing_store_is_named_on_the_page_and_not_created(tmp_path):
     """A typo in --db or VERIFY_DB: the dashboard says there is no store there instead of creating
     an empty one and showing "No runs yet"."""
