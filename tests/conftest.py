@@ -40,6 +40,12 @@ def pytest_addoption(parser):
                           "database per test on a throw-away server (issue 14; also env VERIFY_TEST_STORE)")
 
 
+def pytest_configure(config):
+    store = config.getoption("--store")
+    if store not in ("sqlite", "postgresql"):  # argparse does not check a default taken from the environment
+        raise pytest.UsageError(f"VERIFY_TEST_STORE={store!r} is not valid: expected sqlite or postgresql")
+
+
 def pytest_collection_modifyitems(config, items):
     """Under --store postgresql, a test about SQLite files themselves is skipped with its marker's reason (never silently)."""
     if config.getoption("--store") != "postgresql":
