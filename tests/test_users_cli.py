@@ -1,0 +1,54 @@
+"""An admin manages the team's users file from the command line (issue 14: "admin (manages users)")."""
+
+from __future__ import annotations
+
+import bcrypt
+import yaml
+from typer.testing import CliRunner
+
+from verify import roles
+from verify.cli import app
+
+runner = CliRunner()
+
+
+def cli(*args, password: str | None = None):
+    typed = f"{password}\n{password}\n" if password is not None else None
+    return runner.invoke(app, list(args), input=typed)
+
+
+def test_the_first_admin_creates_the_file_then_only_an_admin_adds_changes_and_removes_users(tmp_path):
+    path = tmp_path / "team" / "users.yaml"
+    refused = cli("user-add", "alice", "--role", "reviewer", "--file", str(path), password="pw-alice-1")
+    assert refused.exit_code == 2 and "the first one must be an admin" in refused.output and not path.exists()
+
+    made = cli("user-add", "erin", "--role", "admin", "--name", "Erin Dupont", "--file", str(path), password="pw-erin-1")
+    assert made.exit_code == 0, made.output
+    assert (path.stat().st_mode & 0o777) == 0o600  # hashes and the cookie key: the owner's only
+    stored = yaml.safe_load(path.read_text())["credentials"]["usernames"]["erin"]
+    assert bcrypt.checkpw(b"pw-erin-1", stored["password"].encode()) and "pw-erin-1" not in path.read_text()
+    roles.load(path)  # a file the dashboard's login accepts (hashes, a 32+ character cookie key)
+
+    assert cli("user-add", "alice", "--file", str(path), "--by", "erin", password="pw-alice-1").exit_code == 0
+    by_reviewer = cli("user-add", "bob", "--file", str(path), "--by", "alice", password="pw-bob-1")
+    assert by_reviewer.exit_code == 2 and "alice is a reviewer: only an admin can manage users" in by_reviewer.output
+    assert cli("user-role", "alice", "editor", "--file", str(path), "--by", "alice").exit_code == 2
+
+    assert cli("user-role", "alice", "editor", "--file", str(path), "--by", "erin").exit_code == 0
+    listed = cli("users", "--file", str(path)).output
+    assert "alice  editor" in listed and "erin  admin" in listed and "$2" not in listed  # never a hash
+    last = cli("user-remove", "erin", "--file", str(path), "--by", "erin")
+    assert last.exit_code == 2 and "erin is the only admin" in last.output
+    assert cli("user-role", "erin", "reviewer", "--file", str(path), "--by", "erin").exit_code == 2
+    assert cli("user-remove", "alice", "--file", str(path), "--by", "erin").exit_code == 0
+    assert set(yaml.safe_load(path.read_text())["credentials"]["usernames"]) == {"erin"}
+
+
+def test_a_users_file_is_named_or_configured(tmp_path, monkeypatch):
+    result = cli("users")
+    assert result.exit_code == 2 and "no users file: give --file PATH, or set VERIFY_AUTH_CONFIG" in result.output
+    path = tmp_path / "users.yaml"
+    assert cli("user-add", "erin", "--role", "admin", "--file", str(path), password="pw-erin-1").exit_code == 0
+    monkeypatch.setenv("VERIFY_AUTH_CONFIG", str(path))
+    assert "erin  admin" in cli("users").output
+    assert cli("user-add", "bob", "--role", "boss", "--by", "erin", password="x").exit_code == 2
