@@ -161,8 +161,12 @@ def test_a_front_matter_id_still_updates_its_own_file(tmp_path):
 # The child ingests with 4 chunks per Chroma batch and stops after the first batch is stored,
 # leaving a marker, so the parent can kill it exactly between two batches.
 CHILD = r"""
-import sys, time
+import signal, sys, time
 from pathlib import Path
+
+# Ctrl+C as in a terminal: a test run started in the background (`cmd &` in a script) starts its
+# children with SIGINT ignored, and Python then raises no KeyboardInterrupt.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 from chromadb.api.models.Collection import Collection
 from verify import vectorstore
 from verify.embed import HashEmbeddings
