@@ -34,6 +34,18 @@ def open_claim(page, number: int) -> None:
     settle(page)
 
 
+def open_first_claim_as(browser, url: str, run_id: str, reviewer: str):
+    """A page on the run's claim #1 with the reviewer's name typed in, its script updates watched."""
+    page = new_page(browser)
+    updates: list[str] = []
+    watch_updates(page, updates)
+    page.goto(f"{url}/?run={run_id}")
+    open_claim(page, 1)
+    type_reviewer(page, reviewer)
+    settle(page)
+    return page, updates
+
+
 def submit_by_keys(page, store, run_id: str) -> None:
     """Ctrl+Enter acts only on a Submit button that is on screen: a first press on a form below the
     fold scrolls it into view and records nothing; the next press submits."""
@@ -58,13 +70,7 @@ def test_keyboard_only_review_of_three_claims(server):
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = new_page(browser)
-        updates: list[str] = []
-        watch_updates(page, updates)
-        page.goto(f"{url}/?run={run_id}")
-        open_claim(page, 1)
-        type_reviewer(page, "Keys Kim")
-        settle(page)
+        page, updates = open_first_claim_as(browser, url, run_id, "Keys Kim")
         page.evaluate("document.activeElement && document.activeElement.blur()")  # nothing focused
         page.keyboard.press("Control+Enter")  # nothing chosen yet: must record nothing
         settle(page)
@@ -137,13 +143,7 @@ def test_a_decision_reruns_the_review_pane_only_and_the_page_follows(server):
     first, second = seeded.claims[0].id, seeded.claims[1].id
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = new_page(browser)
-        updates: list[str] = []
-        watch_updates(page, updates)
-        page.goto(f"{url}/?run={run_id}")
-        open_claim(page, 1)
-        type_reviewer(page, "Pane Pat")
-        settle(page)
+        page, updates = open_first_claim_as(browser, url, run_id, "Pane Pat")
         mark = page.locator('.vf-article mark[title^="claim #1:"]')
         expect(mark).to_have_attribute("title", "claim #1: not reviewed")
         unreviewed, approved = sidebar_count(page, "not reviewed"), sidebar_count(page, "approved")
