@@ -80,17 +80,31 @@ class Facets:
     searching: bool
 
 
+_FACETS: dict[str, tuple] = {}  # the last facets computed, with the rows and filter values they came from
+
+
 def facets(run_id: str) -> Facets:
     """Computed from the run as stored now and the widgets' values in the session, so the count fragments
-    can redraw after a decision without a page rerun (a decision moves claims between review states)."""
+    can redraw after a decision without a page rerun (a decision moves claims between review states).
+    The three count fragments and the filter list ask in the same run: computed once for them all."""
     view, decided, _ = state.load_run(run_id)
-    rows = state.rows(view, decided)
+    rows = state.rows(view, decided)  # the same list object while the run and its decisions are unchanged
     terms = fold(st.session_state.get("q") or "").split()
-    texts = search_texts(view, decided) if terms else {}
-    searched = [row for row in rows if found(row, terms, texts)]
     verdicts, states = st.session_state.get("f_verdict") or [], st.session_state.get("f_state") or []
     threshold = float(st.session_state.get("f_threshold", DEFAULT_THRESHOLD))
     below = threshold if st.session_state.get("f_low") else None
+    key = (tuple(terms), tuple(verdicts), tuple(states), threshold, below)
+    kept = _FACETS.get("last")
+    if kept and kept[0] is rows and kept[1] == key:
+        return kept[2]
+    _FACETS["last"] = (rows, key, _facets(view, decided, rows, terms, verdicts, states, threshold, below))
+    return _FACETS["last"][2]
+
+
+def _facets(view: RunView, decided: dict[str, Decision], rows: list[Row], terms: list[str], verdicts: list[str],
+            states: list[str], threshold: float, below: float | None) -> Facets:
+    texts = search_texts(view, decided) if terms else {}
+    searched = [row for row in rows if found(row, terms, texts)]
     # Facet counts: each filter's choices counted with the other filters applied.
     by_verdict = [r for r in searched if matches(r, [], states, below)]
     by_state = [r for r in searched if matches(r, verdicts, [], below)]

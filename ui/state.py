@@ -8,31 +8,33 @@ append-only, so the same version always means the same data, and any new decisio
 from __future__ import annotations
 
 import functools
+import os
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import streamlit as st
 
 from ui import blind
 from verify.claim_edits import EffectiveClaim, effective_claims
-from verify.config import env_setting
+from verify.config import env_names, env_setting
 from verify.models import Article, Claim, Run, Verdict
 from verify.model_signals import verdict_shown_confidence
-from verify.review import Decision, decisions
+from verify.review import Decision, DecisionsRead, decisions_read
 from verify.store import RunVersion, Store, location
 from verify.vocabulary import run_is_demo_grade
 
 
+_DB_VARIABLES = tuple(env_names("db_path"))
+
+
 def db_path() -> str:
-    # Read per call (not at import) so a test can point VERIFY_DB at its own store. Only VERIFY_DB is read
-    # (env_setting): a run page calls this ~20 times, and building the whole Settings each time, with a
-    # realpath of the file, cost ~3 ms a call (60 ms of a decision).
-    return _resolved(env_setting("db_path"))
+    # Read per call (not at import) so a test can point VERIFY_DB at its own store. A run page calls this
+    # ~20 times per run: it is worked out (checked, resolved) once per value of the variables.
+    return _resolved(tuple(os.environ.get(name) for name in _DB_VARIABLES))
 
 
 @functools.lru_cache(maxsize=16)
-def _resolved(location_: Path | str) -> str:
-    return str(location.resolved(location_))  # a file, or a postgresql:// URL
+def _resolved(variables: tuple[str | None, ...]) -> str:
+    return str(location.resolved(env_setting("db_path")))  # a file, or a postgresql:// URL
 
 
 def store_exists() -> bool:
@@ -95,9 +97,16 @@ def _load_run(path: str, run_id: str, verdicts_version: str, status: str, claim_
                    verdicts=s.get_verdicts(run_id), version=f"{verdicts_version}:{claim_events}", edits=edits)
 
 
+_READS: dict[tuple[str, str], DecisionsRead] = {}  # each run's latest read, to read only what is new since
+
+
 @st.cache_resource(show_spinner=False, max_entries=16)  # shared read-only, as _load_run
 def _load_decisions(path: str, run_id: str, last_event: int) -> dict[str, Decision]:
-    return decisions(_open_store(path), run_id)
+    # After a decision only the claims with new events are replayed (verify/review.decisions_read).
+    previous = _READS.get((path, run_id))
+    read = decisions_read(_open_store(path), run_id, previous if previous and previous.last_event <= last_event else None)
+    _READS[(path, run_id)] = read
+    return read.decisions
 
 
 def load_run(run_id: str) -> tuple[RunView, dict[str, Decision], int]:

@@ -13,7 +13,7 @@ An event is only ever written on the claim the form was shown for.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from pydantic import Field
 
@@ -85,14 +85,46 @@ def events_for(store: Store, *, run_id: str | None = None, claim_id: str | None 
 
 def decisions(store: Store, run_id: str) -> dict[str, Decision]:
     """Current decision of every claim of a run (claims without events are unreviewed)."""
+    return decisions_read(store, run_id).decisions
+
+
+class DecisionsRead(NamedTuple):
+    """A run's decisions and the last review event and citation event they include."""
+
+    decisions: dict[str, Decision]
+    last_event: int
+    last_citation: int
+
+
+def decisions_read(store: Store, run_id: str, previous: DecisionsRead | None = None) -> DecisionsRead:
+    """Every claim's current decision. Given an earlier read of the same run, only the claims with review
+    or citation events written since are replayed, the others are kept as they were: the dashboard
+    reads a run's decisions after every decision, and replaying a whole 500-claim run each time took
+    ~25 ms of it. The log is append-only and its ids follow commit order, so nothing older can appear."""
+    ids = store.claim_ids(run_id)
+    if previous is None:
+        events, citations = store.review_events(run_id=run_id), store.review_citations(run_id=run_id)
+        touched = set(ids)
+    else:
+        new_events = store.review_events(run_id=run_id, after=previous.last_event)
+        new_citations = store.review_citations(run_id=run_id, after=previous.last_citation)
+        touched = {e.claim_id for e in new_events} | {c.claim_id for c in new_citations}
+        touched |= {cid for cid in ids if cid not in previous.decisions}  # claims added since
+        events = [e for cid in sorted(touched) for e in store.review_events(claim_id=cid)]
+        citations = [c for cid in sorted(touched) for c in store.review_citations(claim_id=cid)]
     by_claim: dict[str, list[ReviewEvent]] = {}
-    for event in store.review_events(run_id=run_id):
+    for event in events:
         by_claim.setdefault(event.claim_id, []).append(event)
     cited: dict[str, list[ReviewCitation]] = {}
-    for citation in in_force(store.review_citations(run_id=run_id)):
+    for citation in sorted(citations, key=lambda c: c.id):
         cited.setdefault(citation.claim_id, []).append(citation)
-    return {cid: replay(cid, by_claim.get(cid, [])).model_copy(update={"citations": cited.get(cid, [])})
-            for cid in store.claim_ids(run_id)}
+    kept = previous.decisions if previous else {}
+    # Citations are replayed claim by claim: the same sentence may be cited for two claims.
+    out = {cid: replay(cid, by_claim.get(cid, [])).model_copy(update={"citations": in_force(cited.get(cid, []))})
+           if cid in touched else kept[cid] for cid in ids}
+    last_event = max([previous.last_event if previous else 0, *(e.id for e in events)])
+    last_citation = max([previous.last_citation if previous else 0, *(c.id for c in citations)])
+    return DecisionsRead(out, last_event, last_citation)
 
 
 def decide(

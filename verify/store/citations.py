@@ -21,9 +21,10 @@ _COLUMNS = ("run_id, claim_id, reviewer, action, stance, chunk_id, source_id, se
 class CitationTables(Connection):
     """The `review_citations` table. Rows are never updated or deleted."""
 
-    def review_citations(self, *, run_id: str | None = None, claim_id: str | None = None) -> list[ReviewCitation]:
-        """The citation events of one claim, or else of a whole run, oldest first."""
-        return [_citation(row) for row in self._log_rows("review_citations", run_id, claim_id)]
+    def review_citations(self, *, run_id: str | None = None, claim_id: str | None = None,
+                         after: int = 0) -> list[ReviewCitation]:
+        """The citation events of one claim, or else of a whole run, oldest first (with `after`: those after that id)."""
+        return [_citation(row) for row in self._log_rows("review_citations", run_id, claim_id, after)]
 
     def append_review_citation(self, event: ReviewCitation) -> ReviewCitation:
         """Append `event` (its id and time are given here); a withdrawal must name a cite of the same claim."""

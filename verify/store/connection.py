@@ -281,11 +281,12 @@ class Connection:
             except (sqlite3.DatabaseError, sa_exc.DBAPIError) as exc:
                 raise StoreError(self._explain(exc)) from exc
 
-    def _log_rows(self, table: str, run_id: str | None, claim_id: str | None) -> list[Record]:
+    def _log_rows(self, table: str, run_id: str | None, claim_id: str | None, after: int = 0) -> list[Record]:
         """The rows of an append-only event log (review_events, review_citations) of one claim, or else of
-        a whole run, oldest first."""
+        a whole run, oldest first; with `after`, only the rows written after that id. (Ids follow commit
+        order: every write holds the store-wide write lock, on PostgreSQL too.)"""
         column, key = ("claim_id", claim_id) if claim_id is not None else ("run_id", run_id)
-        return self.query(f"SELECT * FROM {table} WHERE {column} = ? ORDER BY id", (key,))
+        return self.query(f"SELECT * FROM {table} WHERE {column} = ? AND id > ? ORDER BY id", (key, after))
 
     def close(self) -> None:
         with self._lock:

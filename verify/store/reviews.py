@@ -20,9 +20,9 @@ DrawUp = Callable[[list[ReviewEvent]], NewReviewEvent]
 class ReviewTables(Connection):
     """The `review_events` table. Events are never updated or deleted."""
 
-    def review_events(self, *, run_id: str | None = None, claim_id: str | None = None) -> list[ReviewEvent]:
-        """The events of one claim, or else of a whole run, oldest first."""
-        return [ReviewEvent(**dict(row)) for row in self._log_rows("review_events", run_id, claim_id)]
+    def review_events(self, *, run_id: str | None = None, claim_id: str | None = None, after: int = 0) -> list[ReviewEvent]:
+        """The events of one claim, or else of a whole run, oldest first (with `after`: those after that id)."""
+        return [ReviewEvent(**dict(row)) for row in self._log_rows("review_events", run_id, claim_id, after)]
 
     def append_review_event(self, *, run_id: str, claim_id: str, expected_last_event: int | None,
                             draw_up: DrawUp) -> ReviewEvent:
