@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import errno
+import os
+
 import bcrypt
 import yaml
 from typer.testing import CliRunner
@@ -52,3 +55,56 @@ def test_a_users_file_is_named_or_configured(tmp_path, monkeypatch):
     monkeypatch.setenv("VERIFY_AUTH_CONFIG", str(path))
     assert "erin  admin" in cli("users").output
     assert cli("user-add", "bob", "--role", "boss", "--by", "erin", password="x").exit_code == 2
+
+
+def a_team(tmp_path):
+    """A users file made by the CLI: erin (admin) and alice (reviewer); its bytes before any failed change."""
+    path = tmp_path / "team" / "users.yaml"
+    assert cli("user-add", "erin", "--role", "admin", "--file", str(path), password="pw-erin-1").exit_code == 0
+    assert cli("user-add", "alice", "--file", str(path), "--by", "erin", password="pw-alice-1").exit_code == 0
+    return path, path.read_bytes()
+
+
+def assert_unchanged(path, before) -> None:
+    assert path.read_bytes() == before  # the previous file, byte for byte
+    assert roles.load(path).credentials.usernames["alice"].role == "reviewer"  # and one the dashboard accepts
+    assert [p.name for p in path.parent.iterdir()] == ["users.yaml"]  # no half-written temporary file left
+
+
+def test_a_write_that_fails_halfway_leaves_the_previous_users_file_and_no_temporary_file(tmp_path, monkeypatch):
+    """README: "the file is replaced atomically". The disk fills up after half the new file is written."""
+    path, before = a_team(tmp_path)
+    real_dump = yaml.safe_dump
+
+    def disk_full_halfway(data, stream, **options):
+        text = real_dump(data, **options)
+        stream.write(text[: len(text) // 2])
+        stream.flush()
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(yaml, "safe_dump", disk_full_halfway)
+    failed = cli("user-role", "alice", "editor", "--file", str(path), "--by", "erin")
+    assert failed.exit_code == 2, failed.output
+    assert f"error: the users file {path} could not be written (No space left on device); it is unchanged" \
+        in " ".join(failed.output.split())
+    assert_unchanged(path, before)
+
+
+def test_a_replace_that_fails_leaves_the_previous_users_file_and_a_change_that_succeeds_keeps_mode_600(
+        tmp_path, monkeypatch):
+    path, before = a_team(tmp_path)
+
+    def refused(src, dst):
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(os, "replace", refused)
+        failed = cli("user-remove", "alice", "--file", str(path), "--by", "erin")
+    assert failed.exit_code == 2 and "could not be written (Permission denied); it is unchanged" in failed.output
+    assert_unchanged(path, before)
+
+    changed = cli("user-role", "alice", "editor", "--file", str(path), "--by", "erin")
+    assert changed.exit_code == 0, changed.output
+    assert roles.load(path).credentials.usernames["alice"].role == "editor"
+    assert (path.stat().st_mode & 0o777) == 0o600
+    assert [p.name for p in path.parent.iterdir()] == ["users.yaml"]

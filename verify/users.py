@@ -29,15 +29,24 @@ def _read(path: Path) -> dict:
 
 
 def _write(path: Path, data: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    """The new file is written beside the old one and renamed over it: a write that fails (a full disk, a
+    killed process) leaves the previous file as it was, never half of the new one."""
+    tmp = None
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
         with os.fdopen(fd, "w", encoding="utf-8") as out:
             yaml.safe_dump(data, out, allow_unicode=True, sort_keys=False)
+            out.flush()
+            os.fsync(out.fileno())  # on disk before the rename, so a power cut cannot leave an empty file
         os.chmod(tmp, 0o600)  # password hashes and the cookie's signing key: the owner's only
         os.replace(tmp, path)
+    except OSError as exc:
+        raise VerifyError(f"the users file {path} could not be written ({exc.strerror or exc}); it is unchanged") \
+            from exc
     finally:
-        Path(tmp).unlink(missing_ok=True)
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
     roles.load(path)  # what was written must be a file the dashboard accepts
 
 
