@@ -181,12 +181,18 @@ def require(username: str, permission: Permission, detail: str = "") -> str:
     if who is None:
         raise PermissionDenied(f"{username or 'nobody'} is not a user in the team's users file: "
                                "log in as a listed user (VERIFY_AUTH_CONFIG)")
+    return check(who, permission, detail)
+
+
+def check(who: TeamUser, permission: Permission, detail: str = "") -> str:
+    """Their username when their role allows `permission`; PermissionDenied (one line) otherwise. For
+    `require`, and for verify/users.py, which finds the user in the file it manages, not VERIFY_AUTH_CONFIG."""
     needed = NEEDS[permission]
     if RANK[who.role] < RANK[needed]:
         others = "an editor or an admin" if needed == "editor" else "an admin"
-        raise PermissionDenied(f"{username} is a {who.role}: only {others} can {WHAT[permission]}"
+        raise PermissionDenied(f"{who.username} is a {who.role}: only {others} can {WHAT[permission]}"
                                + (f" ({detail})" if detail else ""))
-    return username
+    return who.username
 
 
 def is_loopback(address: str) -> bool:
