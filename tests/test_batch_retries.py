@@ -5,7 +5,6 @@ trigger, as a full disk or a revoked grant would) every write of one article's r
 from __future__ import annotations
 
 import os
-import time
 
 import psycopg
 
@@ -71,7 +70,6 @@ def test_a_store_error_retries_the_article_job_5_times_then_batch_status_reports
                 wait_until(gave_up, 120, "the refused article's job to fail", [log])
                 wait_until(lambda: len(store_state(db)[0]) == 2 and all(r.status == "done" for r in store_state(db)[0]),
                            60, "the other two runs to finish", [log])
-                time.sleep(2)  # a sixth try, if the job were wrongly put back once more, would show in the events
             finally:
                 stop(worker)
             status = verify_cmd("batch-status", batch_id, env=env)
