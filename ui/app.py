@@ -16,8 +16,8 @@ if str(ROOT) not in sys.path:
 
 import streamlit as st  # noqa: E402
 
-from ui import activity, article_view, auth, claim_edit, claim_panel, claims_table, decision, export, runs_page, sidebar, state  # noqa: E402
-from ui import memory_panel  # noqa: E402
+from ui import activity, article_view, auth, claim_edit, claim_panel, claims_table, decision, export, keys, runs_page, sidebar, state  # noqa: E402
+from ui import evidence_card, memory_panel  # noqa: E402
 from ui import publication_form  # noqa: E402
 from ui import agreement, assignment, my_queue, second_review  # noqa: E402
 from ui.render import STYLE, md  # noqa: E402
@@ -79,6 +79,7 @@ def run_page(run_id: str) -> None:
         claims_table.render_view(mode, view, rows, shown, decided)
         return
     st.html(PHONE_STYLE)
+    keys.install()  # the keyboard handler, once per page run (the form sends only its configuration)
     left, right = st.columns([3, 2], gap="medium")
     with right:
         focus = review_pane(run_id, [r.claim_id for r in shown])
@@ -121,6 +122,7 @@ def review_pane(run_id: str, shown_ids: list[str]) -> str | None:
 def main() -> None:
     st.set_page_config(page_title="verify · review", page_icon="✅", layout="wide")
     st.html(STYLE)  # st.html is not iframed: one stylesheet serves every highlight on the page
+    st.html(evidence_card.CARD_STYLE)  # here, not in the review pane: a decision need not send it again
     if not auth.render_identity():  # login form, or a refusal: nothing else on the page
         return
     if not state.store_exists():  # never create one: a typo in --db would leave an empty store behind

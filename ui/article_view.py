@@ -62,13 +62,17 @@ def render_recolour(rows: list[Row]) -> None:
 # by their title ("claim #N: ..."), as ui/keys.py finds them.
 _RECOLOUR_JS = """<script>/* vf-recolour %d */
 (() => {
-  for (const u of %s) {
-    const mark = document.querySelector('.vf-article mark[title^="claim #' + u.n + ':"]');
-    if (!mark) continue;
-    mark.style.background = u.bg; mark.style.borderColor = u.edge; mark.title = u.title;
-    const b = mark.querySelector('.vf-badge');
-    if (b) { b.style.background = u.ink; b.textContent = u.badge; }
-  }
+  const recolour = () => {
+    for (const u of %s) {
+      const mark = document.querySelector('.vf-article mark[title^="claim #' + u.n + ':"]');
+      if (!mark) continue;
+      mark.style.background = u.bg; mark.style.borderColor = u.edge; mark.title = u.title;
+      const b = mark.querySelector('.vf-badge');
+      if (b) { b.style.background = u.ink; b.textContent = u.badge; }
+    }
+  };
+  // After the new claim's form is painted: the reviewer waits for the form, not for the article's colours.
+  if (window.requestIdleCallback) window.requestIdleCallback(recolour, {timeout: 300}); else setTimeout(recolour, 50);
 })();
 </script>"""
 

@@ -10,25 +10,19 @@ import streamlit as st
 from ui import evidence_card, render, state
 from ui.render import md
 from ui.state import Row, RunView
-from verify.models import Verdict
+from verify.models import Claim, Verdict
 from verify.review import Decision
 from verify.vocabulary import state_words
 from verify.model_signals import rationale_flag, verdict_confidence
 
 
 def render_claim(view: RunView, row: Row, decision: Decision) -> None:
+    # Read-only text goes out as a few st.html blocks rather than a dozen Markdown elements: each element
+    # costs a decide + next its own React work in the browser (bench/ui_browser.py). Every piece of claim,
+    # model or source text is escaped (render.esc).
     claim = view.claim(row.claim_id)
     verdict = view.verdicts.get(claim.id)
-    st.subheader(f"Claim #{row.number}")
-    st.html(f"<div>{render.badge(row.current, 'now:', row.reviewed)} "
-            f"<span class='vf-src'>machine: {render.esc(render.label_text(row.machine))} · "
-            f"review: {render.esc(state_words(row.state))}</span></div>")
-    st.markdown(f"**{md(claim.text)}**")
-    if claim.text_en and claim.text_en != claim.text:
-        st.caption(f"English: {md(claim.text_en)}")
-        st.caption(f"In the article: “{md(claim.quote)}”")
-    else:  # extractive mode: the claim is the article's own sentence, untranslated
-        st.caption("Taken verbatim from the article (no English form).")
+    st.html(claim_html(claim, row))
     if claim.flagged:
         st.warning("The quote of this claim was not found in the article text (unlocated span): check it by hand.")
     # The demo-grade warning is said once, at the top of the run page (issue 11: it showed twice).
@@ -37,7 +31,7 @@ def render_claim(view: RunView, row: Row, decision: Decision) -> None:
     elif verdict.status == "error":
         render_failure(verdict)
     else:
-        render_verdict(verdict)
+        st.html(verdict_html(verdict))
         if flag := rationale_flag(verdict, claim):  # a rationale that repeats the claim or prompt explains nothing
             st.warning(flag, icon="⚠️")
     if verdict is not None:
@@ -45,6 +39,31 @@ def render_claim(view: RunView, row: Row, decision: Decision) -> None:
     evidence = state.load_evidence(state.db_path(), claim.id, view.version)
     evidence_card.render_flash()
     evidence_card.render_card(view.run.id, claim, verdict, evidence)
+
+
+def claim_html(claim: Claim, row: Row) -> str:
+    """The claim's number, where it stands (now / machine / review), its wording, English form and quote."""
+    esc = render.esc
+    lines = [f'<h3 class="vf-claim-h">Claim #{row.number}</h3>',
+             (f"<div>{render.badge(row.current, 'now:', row.reviewed)} <span class='vf-src'>machine: "
+              f"{esc(render.label_text(row.machine))} · review: {esc(state_words(row.state))}</span></div>"),
+             f'<p class="vf-claim-text"><b>{esc(claim.text)}</b></p>']
+    if claim.text_en and claim.text_en != claim.text:
+        lines += [f'<p class="vf-cap">English: {esc(claim.text_en)}</p>',
+                  f'<p class="vf-cap">In the article: “{esc(claim.quote)}”</p>']
+    else:  # extractive mode: the claim is the article's own sentence, untranslated
+        lines.append('<p class="vf-cap">Taken verbatim from the article (no English form).</p>')
+    return "".join(lines)
+
+
+def verdict_html(verdict: Verdict) -> str:
+    esc = render.esc
+    confidence = verdict_confidence(verdict)  # '—' when the model gives no real confidence
+    line = (f"<p><b>Machine verdict:</b> {esc(render.label_text(verdict.label.value))} · confidence "
+            f"{esc(confidence)} · model {esc(verdict.model)} · prompt {esc(verdict.prompt.id)}/"
+            f"{esc(verdict.prompt.version)}</p>")
+    rationale = f'<blockquote class="vf-rationale">{esc(verdict.rationale)}</blockquote>' if verdict.rationale else ""
+    return line + rationale
 
 
 def render_sources(view: RunView, row: Row) -> None:
@@ -59,15 +78,9 @@ def render_failure(verdict: Verdict) -> None:
     st.error(f"The verdict FAILED: the model never produced a valid answer, so no label was invented. "
              f"Error: {md(verdict.error)}")
     st.caption("Raw model output (kept for the record):")
-    st.code(verdict.raw_output or "(empty)", language=None)
-
-
-def render_verdict(verdict: Verdict) -> None:
-    confidence = verdict_confidence(verdict)  # '—' when the model gives no real confidence
-    st.markdown(f"**Machine verdict:** {md(render.label_text(verdict.label.value))} · confidence {confidence} · "
-                f"model {md(verdict.model)} · prompt {md(verdict.prompt.id)}/{md(verdict.prompt.version)}")
-    if verdict.rationale:
-        st.markdown(f"> {md(verdict.rationale)}")
+    # st.text, not st.code: plain and verbatim too, without the syntax highlighter, which cost every
+    # decide + next that opened a failed verdict ~30 ms in the browser (bench/ui_browser.py).
+    st.text(verdict.raw_output or "(empty)")
 
 
 def render_injection(verdict: Verdict) -> None:

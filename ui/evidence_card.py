@@ -41,6 +41,10 @@ CARD_STYLE = """<style>
 .vf-cited{background:#eef3fb;border-bottom:2px solid #0072b2;padding:0 1px}
 .vf-rcited{background:#fff4cc;border-bottom:2px solid #e69f00;padding:0 1px}
 .vf-sn{font-size:0.68rem;color:#57606a;font-family:sans-serif;vertical-align:super;margin-right:1px}
+.vf-claim-h{margin:0 0 4px 0;padding:0}
+.vf-claim-text{margin:6px 0 2px 0}
+.vf-cap{font-size:0.875rem;color:rgba(49,51,63,0.65);margin:2px 0}
+.vf-rationale{border-left:3px solid #ccc;margin:4px 0;padding:2px 10px;color:#333}
 </style>"""
 
 
@@ -150,8 +154,8 @@ def card_of(run_id: str, claim: Claim, verdict: Verdict | None, evidence: list[E
 
 
 def render_card(run_id: str, claim: Claim, verdict: Verdict | None, evidence: list[Evidence]) -> None:
-    """The evidence sentences and the reviewer citations: read before deciding, above the decision form."""
-    st.html(CARD_STYLE)
+    """The evidence sentences and the reviewer citations: read before deciding, above the decision form.
+    (Their stylesheet, CARD_STYLE, is drawn with the page's: ui/app.py.)"""
     card = card_of(run_id, claim, verdict, evidence)
     render_evidence_sentences(card)
     render_reviewer_citations(card)
@@ -165,15 +169,18 @@ def render_sources(run_id: str, claim: Claim, verdict: Verdict | None, evidence:
 
 
 def render_evidence_sentences(card: Card) -> None:
+    """One st.html block (heading and every cited sentence): fewer elements, less browser work per claim."""
     cited = card.verdict.citations if card.verdict and card.verdict.status == "ok" else []
-    st.markdown(f"**Evidence cited by the model ({len(cited)})**")
+    heading = f"<p><b>Evidence cited by the model ({len(cited)})</b></p>"
     if not cited:
-        st.caption("The model cited no sentence. Cite one from the passages below if one bears on the claim.")
+        st.html(heading + '<p class="vf-cap">The model cited no sentence. Cite one from the passages below if one '
+                "bears on the claim.</p>")
         return
     metas = {ev.chunk.id: ev.chunk.source for ev in card.evidence}
-    for number, citation in zip(citation_numbers(cited), cited):
-        meta = metas.get(citation.chunk_id) or _unknown_source(citation.source_id)
-        st.html(evidence_sentence_html(number, sentence_stance(citation), citation.text, card.claim, meta))
+    st.html(heading + "".join(
+        evidence_sentence_html(number, sentence_stance(citation), citation.text, card.claim,
+                               metas.get(citation.chunk_id) or _unknown_source(citation.source_id))
+        for number, citation in zip(citation_numbers(cited), cited)))
 
 
 def render_reviewer_citations(card: Card) -> None:

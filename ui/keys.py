@@ -50,24 +50,32 @@ def config(claim_id: str, number: int) -> dict:
             "help": [[k, what] for k, what in SHORTCUTS]}
 
 
+def install() -> None:
+    """The key handler itself, drawn once per page run (outside the review pane): a decision then sends
+    only the small per-claim configuration below, not the handler's code again."""
+    st.html(f"<script>/* vf-keys-handler */{_HANDLER}</script>", unsafe_allow_javascript=True)
+
+
 def render(claim_id: str, number: int) -> None:
-    """The key handler for this claim's form, the one-line hint, and (once per newly opened claim) the
-    scroll and focus that bring the new claim into view."""
+    """The key handler's configuration for this claim's form, the one-line hint, and (once per newly
+    opened claim) the scroll and focus that bring the new claim into view."""
     st.caption("Keys: A approve · X reject · E needs evidence · 1/2/3 label · Ctrl+Enter submit · "
                "J/K next/previous · U undo · ? all shortcuts")
     before = st.session_state.get(SCROLLED_KEY)
     scroll = before is not None and before != claim_id  # not on first load: the run's header stays in view
     st.session_state[SCROLLED_KEY] = claim_id
     cfg = {**config(claim_id, number), "scroll": scroll, "fresh": before != claim_id}
-    st.html(f"<script>/* vf-keys */ window.__vfKeysCfg = {json.dumps(cfg)};\n{_HANDLER}</script>",
-            unsafe_allow_javascript=True)
+    # Either script may run first: the handler applies a configuration already there when it installs.
+    st.html(f"<script>/* vf-keys */ window.__vfKeysCfg = {json.dumps(cfg)};\n"
+            "if (window.__vfKeysApply) window.__vfKeysApply();</script>", unsafe_allow_javascript=True)
 
 
-# Installed once per page (window.__vfKeysOn); each form render only replaces window.__vfKeysCfg, so
-# keys always act on the form on screen now. JSON config only; the overlay's text is set as textContent.
+# Installed once per page (window.__vfKeysOn); each form render only replaces window.__vfKeysCfg and asks
+# for it to be applied, so keys always act on the form on screen now. JSON config only; the overlay's text
+# is set as textContent.
 _HANDLER = r"""
 (() => {
-  const cfg = window.__vfKeysCfg;
+  if (window.__vfKeysOn) { if (window.__vfKeysApply) window.__vfKeysApply(); return; }
 """ + SCROLL_ARTICLE_JS + r"""
   const q = (cls, sub) => document.querySelector('.' + cls + (sub ? ' ' + sub : ''));
   const live = (el) => el && !el.closest('[data-stale="true"]');
@@ -146,16 +154,27 @@ _HANDLER = r"""
     mark.classList.add('vf-focus');
     scrollArticleTo(mark);
   };
-  if (!window.__vfKeysOn) { window.addEventListener('keydown', onKey, true); window.__vfKeysOn = true; }
-  if (cfg.fresh) {  // a newly opened claim: bring its top into view, focus its decision
-    const go = (tries) => {
+  // Work the reviewer does not wait for (the article's mark and its scroll, which lay out the whole
+  // 500-claim article) runs once the new form is painted.
+  const later = (f) => (window.requestIdleCallback ? window.requestIdleCallback(f, {timeout: 300}) : setTimeout(f, 50));
+  const apply = () => {
+    const cfg = window.__vfKeysCfg;
+    if (!cfg || cfg.applied) return;
+    cfg.applied = true;
+    if (!cfg.fresh) return;
+    const go = (tries) => {  // a newly opened claim: bring its top into view, focus its decision
+      if ((window.__vfKeysCfg || {}).claim !== cfg.claim) return;  // another claim opened meanwhile
       const top = q(cfg.top), radio = q(cfg.act, 'input');
       if (!live(top) || !radio) { if (tries > 0) setTimeout(() => go(tries - 1), 50); return; }
       if (cfg.scroll) top.scrollIntoView({block: 'start'});
       radio.focus({preventScroll: true});
-      markArticle(cfg.claim);
+      later(() => markArticle(cfg.claim));
     };
     go(40);
-  }
+  };
+  window.addEventListener('keydown', onKey, true);
+  window.__vfKeysOn = true;
+  window.__vfKeysApply = apply;
+  apply();
 })();
 """

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-from tests.ui.conftest import all_markdown, checked, downloaded, downloads, open_app  # noqa: F401 (fixture)
+from tests.ui.conftest import checked, downloaded, downloads, open_app, visible  # noqa: F401 (fixture)
 from verify.review import decide
 
 
@@ -61,7 +61,6 @@ def test_claim_card_labels_a_self_reported_confidence_and_flags_an_echoing_ratio
     echo = verdict.model_copy(update={"rationale": claim.text[:45], "id": verdict.id})
     store.save_judgement(claim, store.get_evidence(claim.id), echo)
     at = open_app(run_id)
-    text = all_markdown(at)
-    assert "confidence 0.80 (model's own estimate)" in text.replace("\\", "")
+    assert "confidence 0.80 (model's own estimate)" in visible(at)
     assert [w.value for w in at.warning if "rationale repeats" in w.value] == [
         "The rationale repeats the claim: it explains nothing; judge from the citations."]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from pathlib import Path
 
@@ -81,8 +82,11 @@ def all_markdown(at: AppTest) -> str:
 
 
 def visible(at: AppTest) -> str:
-    """Roughly what a reader sees of the Markdown: backslash escapes removed."""
-    return re.sub(r"\\([^\w\s])", r"\1", all_markdown(at))
+    """Roughly what a reader sees: the Markdown with backslash escapes removed, then the text of the app's
+    HTML blocks (the claim card is drawn as HTML: ui/claim_panel.py) without tags or entities."""
+    shown = re.sub(r"\\([^\w\s])", r"\1", all_markdown(at))
+    blocks = [h.value for h in at.get("html") if not h.value.startswith(("<script>", "<style>"))]
+    return "\n".join([shown, *(html.unescape(re.sub(r"<[^>]+>", "", block)) for block in blocks)])
 
 
 @pytest.fixture

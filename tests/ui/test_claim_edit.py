@@ -9,7 +9,7 @@ from datetime import datetime
 from tests.conftest import SEED_CLAIMS
 from tests.fakes import judge_reply
 from tests.openai_server import Behaviour, OpenAICompatibleServer
-from tests.ui.conftest import checked, focus, open_app, open_section, visible
+from tests.ui.conftest import all_html, checked, focus, open_app, open_section, visible
 from verify import claim_edits
 
 OPENING = ("Le président américain Donald Trump a exhorté vendredi le président russe Vladimir Poutine à épargner "
@@ -58,7 +58,7 @@ def test_edit_wording_not_check_worthy_and_merge_are_events_the_page_follows(see
     at = open_section(at, f"edit_open_{first}")
     at.text_area(key=f"edit_text_{first}").input("Witkoff a vu Poutine à Moscou.")
     at = checked(at.button(key=f"save_wording_{first}").click().run())
-    assert "**Witkoff a vu Poutine à Moscou.**" in visible(at)  # the claim card shows the new wording
+    assert '<p class="vf-claim-text"><b>Witkoff a vu Poutine à Moscou.</b></p>' in all_html(at)  # the card's wording
     assert f"originally: “{seeded_run.claims[0].text}”" in visible(at)
 
     at = checked(at.selectbox(key=f"merge_{first}").set_value(second).run())  # enables the merge button

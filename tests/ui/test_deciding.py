@@ -55,7 +55,7 @@ def test_a_submit_for_a_claim_that_is_no_longer_open_records_nothing(seeded_run)
 def test_the_key_handler_targets_the_open_claims_widgets_only(seeded_run):
     at = open_app(seeded_run.run.id)
     cid = focus(at)
-    script = next(h.value for h in at.get("html") if "vf-keys" in h.value)
+    script = next(h.value for h in at.get("html") if h.value.startswith("<script>/* vf-keys */"))
     assert widget_class(f"submit_{cid}") in script and widget_class(f"act_{cid}") in script
     claim = seeded_run.store.get_claims(seeded_run.run.id)[0]
     assert claim.text not in script and claim.quote not in script  # static code and class names only

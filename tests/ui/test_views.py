@@ -40,7 +40,7 @@ def test_claim_panel_shows_claim_verdict_and_cited_sentence_in_its_passage(seede
     verdict = seeded_run.verdicts[claim.id]
     shown = visible(at)
     assert claim.text in shown and claim.text_en in shown
-    assert "Machine verdict:** ✓ SUPPORTED · confidence 0.80" in shown
+    assert "Machine verdict: ✓ SUPPORTED · confidence 0.80" in shown
     citation = verdict.citations[0]
     html = all_html(at)
     # The cited sentence carries its own stance as the judge gave it (judge_claim/v2), never the claim's
@@ -80,7 +80,7 @@ def test_failed_verdict_shows_the_error_and_raw_output():
     run, _ = hostile_run(store, status="error")
     at = open_app(run.id)
     assert "FAILED" in at.error[0].value and "invalid JSON" in at.error[0].value
-    assert at.code[0].value == f"raw {HOSTILE}"  # st.code shows text verbatim, never as HTML
+    assert at.text[0].value == f"raw {HOSTILE}"  # st.text shows text verbatim, never as HTML
     assert at.radio[0].options == ["Reject", "Needs more evidence"]  # nothing to approve
 
 
