@@ -117,6 +117,10 @@ class CachedProbe:
     def p_yes(self, prompt: Prompt, **values: str) -> float:
         return self._call("p_yes", prompt, lambda: self._model_().p_yes(prompt, **values), **values)
 
+    def p_choices(self, prompt: Prompt, answers: tuple[str, ...], **values: str) -> list[float]:
+        return self._call(f"p_choices:{'/'.join(answers)}", prompt,
+                          lambda: self._model_().p_choices(prompt, answers, **values), **values)
+
     def complete(self, prompt: Prompt, max_tokens: int, **values: str) -> str:
         return self._call(f"complete:{max_tokens}", prompt,
                           lambda: self._model_().complete(prompt, max_tokens, **values), **values)
@@ -154,8 +158,9 @@ def collect(per_label: int, n_threads: int, sets: list[str], worker: tuple[int, 
     return records
 
 
-def matrix(records: list[dict]) -> np.ndarray:
-    return np.array([[r["features"][f] for f in stance.FEATURES] for r in records])
+def matrix(records: list[dict], names: list[str] = stance.FEATURES) -> np.ndarray:
+    """One row of features per claim, in the calibrator's order (an older calibrator may use fewer)."""
+    return np.array([[r["features"][f] for f in names] for r in records])
 
 
 def report(records: list[dict], calibrator) -> list[dict]:
@@ -164,7 +169,7 @@ def report(records: list[dict], calibrator) -> list[dict]:
         recs = [r for r in records if r["dataset"] == name and r["split"] == "evaluation"]
         if not recs:
             continue
-        p = calibrator.proba(matrix(recs))
+        p = calibrator.proba(matrix(recs, calibrator.feature_names))
         gold = [r["gold"] for r in recs]
         verdicts = [stance.decide(pi, calibrator.abstain_below) for pi in p]
         predicted = [v[0] for v in verdicts]
@@ -195,7 +200,7 @@ def best_threshold(calib: list[dict], calibrator) -> float:
         scores = []
         for name in dict.fromkeys(r["dataset"] for r in calib):
             recs = [r for r in calib if r["dataset"] == name]
-            predicted = [stance.decide(p, threshold)[0] for p in calibrator.proba(matrix(recs))]
+            predicted = [stance.decide(p, threshold)[0] for p in calibrator.proba(matrix(recs, calibrator.feature_names))]
             scores.append(balanced_accuracy([r["gold"] for r in recs], predicted))
         return float(np.mean(scores))
 

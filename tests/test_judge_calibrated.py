@@ -51,6 +51,12 @@ class ScriptedProbe:
             raise RuntimeError("llama_decode returned -3")
         return self.table.get((prompt.ref.id, values["sentence"]), 0.05)
 
+    def p_choices(self, prompt, answers, **values):
+        self.calls.append((prompt.ref.id, values.get("sentence")))
+        if self.fail:
+            raise RuntimeError("llama_decode returned -3")
+        return list(self.table.get((prompt.ref.id, values["sentence"]), (0.1, 0.1, 0.8)))
+
     def complete(self, prompt, max_tokens, **values):
         self.calls.append((prompt.ref.id, values.get("claim")))
         return self.translation
@@ -68,7 +74,8 @@ class StanceChat(ScriptedChat):
 # As the real model answers: the "shows it false" probe rises with similarity too (the fitted
 # calibrator learned that), so a matching sentence scores high on both.
 STRONG = {("stance_support", MEETING): 0.99, ("stance_refute", MEETING): 0.9,
-          ("stance_support", MUSEUM): 0.02, ("stance_refute", MUSEUM): 0.03}
+          ("stance_support", MUSEUM): 0.02, ("stance_refute", MUSEUM): 0.03,
+          ("stance_nli", MEETING): (0.9, 0.05, 0.05), ("stance_nli", MUSEUM): (0.02, 0.03, 0.95)}
 
 
 def evidence(*sentences: str) -> list[Evidence]:
@@ -104,10 +111,12 @@ def test_a_stance_scorer_is_judged_with_calibrated_probabilities_and_sentence_st
     ev = evidence(MUSEUM, MEETING)
     verdict = judge_claim(claim(), ev, llm_with(probe, store), default_judge_prompt(), "fr")
 
-    # Asked: one translation, then Yes/No for the two sentences closest to the claim; never the JSON prompt.
+    # Asked: one translation, then Yes/No and yes/no/maybe for the two sentences closest to the claim;
+    # never the JSON prompt.
     assert probe.calls[0] == ("translate_claim", CLAIM_FR)
     assert sorted(probe.calls[1:]) == sorted([("stance_support", MEETING), ("stance_refute", MEETING),
-                                              ("stance_support", MUSEUM), ("stance_refute", MUSEUM)])
+                                              ("stance_nli", MEETING), ("stance_support", MUSEUM),
+                                              ("stance_refute", MUSEUM), ("stance_nli", MUSEUM)])
     calibrator = load_calibrator()
     scored = verdict.model_validate_json(verdict.model_dump_json())  # what the store keeps, read back
     assert scored.status == "ok" and scored.label.value == "SUPPORTED"
@@ -125,23 +134,25 @@ def test_a_stance_scorer_is_judged_with_calibrated_probabilities_and_sentence_st
     assert "Calibrated probabilities: SUPPORTED" in verdict.rationale
     assert f"Checked in English as: {CLAIM_EN}" in verdict.rationale
     assert "(supports): P(states the claim)=0.99" in verdict.rationale
-    assert verdict.usage.calls == 5
+    assert "P(contradicts)=0.05" in verdict.rationale
+    assert verdict.usage.calls == 7
 
 
 def test_every_probe_is_in_the_call_log_and_a_second_judgement_comes_from_the_cache(tmp_path):
     store = Store(tmp_path / "v.db")
     first = judge_claim(claim(), evidence(MEETING), llm_with(ScriptedProbe(STRONG), store), default_judge_prompt(), "fr")
     logged = store.llm_calls("r1")
-    assert [c.purpose for c in logged] == ["translate", "stance", "stance"]
-    assert {c.prompt.id for c in logged} == {"translate_claim", "stance_support", "stance_refute"}
+    assert [c.purpose for c in logged] == ["translate", "stance", "stance", "stance"]
+    assert {c.prompt.id for c in logged} == {"translate_claim", "stance_support", "stance_refute", "stance_nli"}
     assert all(c.model == "fake-qwen" and c.claim_id == "r1-c000" and not c.cached for c in logged)
     assert logged[0].response == CLAIM_EN and float(logged[1].response) == pytest.approx(0.99)
+    assert json.loads(logged[3].response) == pytest.approx([0.9, 0.05, 0.05])
 
     again_probe = ScriptedProbe({})  # would answer 0.05 everywhere: the cache must answer instead
     again = judge_claim(claim(), evidence(MEETING), llm_with(again_probe, store), default_judge_prompt(), "fr")
-    assert again_probe.calls == [] and again.usage.cached_calls == 3 and again.usage.calls == 0
+    assert again_probe.calls == [] and again.usage.cached_calls == 4 and again.usage.calls == 0
     assert (again.label, again.confidence) == (first.label, first.confidence)
-    assert store.call_usage("r1").calls == 3
+    assert store.call_usage("r1").calls == 4
 
 
 def test_below_the_threshold_it_abstains_as_not_enough_info_and_says_why(tmp_path):
@@ -166,12 +177,15 @@ def test_sentence_stances_follow_the_calibrator_on_each_sentence_alone():
     from verify.judge_calibrated import sentence_stance
     from verify.stance import SentenceStance
 
-    weights = [[4.0] + [0.0] * (len(FEATURES) - 1), [0.0, 0.0, 4.0] + [0.0] * (len(FEATURES) - 3), [0.0] * len(FEATURES)]
+    # SUPPORTED rises with support_best, REFUTED with contradict_max (the entailment probe's "no").
+    refuted = [4.0 if name == "contradict_max" else 0.0 for name in FEATURES]
+    weights = [[4.0] + [0.0] * (len(FEATURES) - 1), refuted, [0.0] * len(FEATURES)]
     calibrator = Calibrator(feature_names=FEATURES, mean=[0.0] * len(FEATURES), scale=[1.0] * len(FEATURES),
                             weights=weights, bias=[0.0, 0.0, 0.0])
 
-    def stance(p_support, p_refute):
-        return sentence_stance(SentenceStance(index=0, text="s", overlap=0.5, p_support=p_support, p_refute=p_refute,
+    def stance(p_support, p_contradict):
+        return sentence_stance(SentenceStance(index=0, text="s", overlap=0.5, p_support=p_support, p_refute=0.5,
+                                              p_entail=0.0, p_contradict=p_contradict, p_neutral=1.0 - p_contradict,
                                               mismatches=[]), calibrator)
 
     assert (stance(0.95, 0.05), stance(0.05, 0.95), stance(0.5, 0.5)) == ("supports", "refutes", "unrelated")
@@ -237,7 +251,7 @@ def test_a_run_with_a_stance_scorer_translates_retrieves_judges_and_records_the_
     assert verdict.label.value == "SUPPORTED" and verdict.prompt.id == "stance_support"
     assert any(c.text == MEETING and c.stance == "supports" for c in verdict.citations)
     assert outcome.run.settings.judge_prompt == "stance_support/v1"
-    assert outcome.run.summary["usage"]["calls"] == 1 + 5  # the extraction call, the translation, four probes
+    assert outcome.run.summary["usage"]["calls"] == 1 + 7  # the extraction call, the translation, six probes
 
 
 # --- The real model ---------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import importlib
 import os
 from pathlib import Path
@@ -194,6 +195,10 @@ class ScriptedProbe:
         self.calls.append((prompt.ref.id, values))
         return self.table[(prompt.ref.id, values["sentence"])]
 
+    def p_choices(self, prompt, answers, **values):
+        self.calls.append((prompt.ref.id, values))
+        return list(self.table[(prompt.ref.id, values["sentence"])])
+
     def complete(self, prompt, max_tokens, **values):
         self.calls.append((prompt.ref.id, values))
         return self.translation
@@ -209,7 +214,9 @@ def test_judge_translates_probes_top_sentences_and_calibrates():
     sentence = "Steve Witkoff met Vladimir Putin in Moscow on Thursday."
     probe = ScriptedProbe("Steve Witkoff met Putin in Moscow on Thursday.",
                           {("stance_support", sentence): 0.9, ("stance_refute", sentence): 0.1,
-                           ("stance_support", "Il pleuvait."): 0.2, ("stance_refute", "Il pleuvait."): 0.3})
+                           ("stance_nli", sentence): (0.8, 0.1, 0.1),
+                           ("stance_support", "Il pleuvait."): 0.2, ("stance_refute", "Il pleuvait."): 0.3,
+                           ("stance_nli", "Il pleuvait."): (0.1, 0.1, 0.8)})
     # A calibrator that maps "support_best" straight to SUPPORTED.
     weights = [[3.0] + [0.0] * (len(FEATURES) - 1), [-3.0] + [0.0] * (len(FEATURES) - 1), [0.0] * len(FEATURES)]
     calibrator = Calibrator(feature_names=FEATURES, mean=[0.0] * len(FEATURES), scale=[1.0] * len(FEATURES),
@@ -218,8 +225,11 @@ def test_judge_translates_probes_top_sentences_and_calibrates():
     assert probe.calls[0] == ("translate_claim", {"claim": "Steve Witkoff a rencontré Poutine jeudi à Moscou."})
     asked = [(pid, vals["sentence"]) for pid, vals in probe.calls[1:3]]
     assert asked == [("stance_support", sentence), ("stance_refute", sentence)]
+    assert (probe.calls[3][0], probe.calls[3][1]["sentence"]) == ("stance_nli", sentence)
     assert v.label == "SUPPORTED" and not v.abstained and v.confidence > 0.9
     assert v.claim_en == probe.translation and v.sentences[0].p_support == 0.9
+    assert (v.sentences[0].p_entail, v.sentences[0].p_contradict, v.sentences[0].p_neutral) == (0.8, 0.1, 0.1)
+    assert v.features["contradict_at_best"] == pytest.approx(math.log(0.1 / 0.9))
     assert "P(states claim)=0.90" in v.reason
 
 
@@ -237,6 +247,40 @@ def test_stance_prompts_render_claim_and_sentence():
     prompts = StancePrompts.load()
     system, user = prompts.support.render(claim="C {x}", sentence="S")
     assert "Yes or No" in system and "Claim: C {x}\nSentence: S" in user
+
+
+class PieceTokenizer:
+    """A stand-in for llama.cpp's tokenizer: whole words it knows are one token, others split per letter."""
+
+    def __init__(self, words: list[str]):
+        self.pieces = words + [chr(c) for c in range(32, 127)] + ["\n"]
+
+    def tokenize(self, text: bytes, add_bos=False, special=False):
+        text = text.decode()
+        if text in self.pieces:
+            return [self.pieces.index(text)]
+        return [self.pieces.index(ch) for ch in text]
+
+    def detokenize(self, ids):
+        return "".join(self.pieces[i] for i in ids).encode()
+
+
+def test_answer_probabilities_sum_every_variant_and_leave_out_a_shared_first_letter(monkeypatch):
+    from verify.stance import LlamaProbe
+
+    words = ["no", "No", " no", " No", "neither", " neither", "true", " True"]
+    probe = LlamaProbe.__new__(LlamaProbe)
+    probe._llama = PieceTokenizer(words)
+    logits = np.full(len(probe._llama.pieces), -50.0)
+    for word, logit in {"no": 0.0, " No": 0.0, "neither": math.log(2), "true": math.log(4)}.items():
+        logits[words.index(word)] = logit
+    logits[probe._llama.pieces.index("N")] = 5.0   # "NO" and "NEITHER" both begin with "N": counted for neither
+    monkeypatch.setattr(probe, "_next_logits", lambda tokens: logits)
+    monkeypatch.setattr(probe, "chat", lambda system, user: user)
+
+    prompt = StancePrompts.load().nli
+    p_no, p_neither, p_true = probe.p_choices(prompt, ("no", "neither", "true"), claim="c", sentence="s")
+    assert (p_no, p_neither, p_true) == pytest.approx((2 / 8, 2 / 8, 4 / 8), abs=1e-6)
 
 
 # --- The real model: one short check ---------------------------------------------------------------

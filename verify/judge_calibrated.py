@@ -15,6 +15,7 @@ and time, and answered from the reply cache on a re-run, so a resumed run costs 
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import replace
 
@@ -55,6 +56,11 @@ class LoggedProbe:
         reply = self._call(prompt, "stance", {"answer": "P(Yes)/(P(Yes)+P(No))", "temperature": 0.0}, values,
                            lambda: f"{self.probe.p_yes(prompt, **values):.6f}")
         return float(reply)
+
+    def p_choices(self, prompt: Prompt, answers: tuple[str, ...], **values: str) -> list[float]:
+        reply = self._call(prompt, "stance", {"answer": f"P({'/'.join(answers)}) renormalised", "temperature": 0.0},
+                           values, lambda: json.dumps([round(p, 6) for p in self.probe.p_choices(prompt, answers, **values)]))
+        return [float(p) for p in json.loads(reply)]
 
     def complete(self, prompt: Prompt, max_tokens: int, **values: str) -> str:
         return self._call(prompt, "translate", {"max_tokens": max_tokens, "temperature": 0.0}, values,
@@ -174,7 +180,7 @@ def rationale(scored: StanceVerdict, claim: Claim, calibrator: Calibrator, stanc
     for n, (sentence, stance) in enumerate(zip(scored.sentences, stances), start=1):
         found = "; ".join(m.detail for m in sentence.mismatches[:3]) or "no difference in numbers, dates, names or negation"
         lines.append(f"Sentence {n} ({stance}): P(states the claim)={sentence.p_support:.2f}, "
-                     f"P(shows it false)={sentence.p_refute:.2f}; {found}. “{_short(sentence.text)}”")
+                     f"P(shows it false)={sentence.p_refute:.2f}, P(contradicts)={sentence.p_contradict:.2f}; {found}. “{_short(sentence.text)}”")
     return "\n".join(lines)
 
 
