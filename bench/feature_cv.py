@@ -5,7 +5,8 @@ four folds), for a few feature sets. Reads bench/.cache/offline_judge/records.js
     python bench/offline_judge.py --per-label 20 && python bench/feature_cv.py
 
 Measured (issue 12, 220 calibration claims): old8 mean 0.531, all11 0.615, no_refute_probe 0.650
-(kept: verify/stance.py FEATURES).
+(kept: verify/stance.py FEATURES). The "shows it false" probe is no longer asked, so records written
+since then lack its features and only no_refute_probe can be re-measured.
 """
 import json
 import sys
@@ -26,6 +27,9 @@ SETS = {"old8": OLD, "all11": OLD + NLI,
 folds = [i % 5 for i in range(len(recs))]
 rng = np.random.default_rng(0); rng.shuffle(folds)
 for name, feats in SETS.items():
+    if any(f not in recs[0]["features"] for f in feats):  # records made after the refute probe was dropped
+        print(name, "skipped: records.json has no", ", ".join(f for f in feats if f not in recs[0]["features"]))
+        continue
     preds = [None] * len(recs)
     for k in range(5):
         tr = [r for r, f in zip(recs, folds) if f != k]

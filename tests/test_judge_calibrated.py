@@ -71,10 +71,7 @@ class StanceChat(ScriptedChat):
         return self.probe
 
 
-# As the real model answers: the "shows it false" probe rises with similarity too (the fitted
-# calibrator learned that), so a matching sentence scores high on both.
-STRONG = {("stance_support", MEETING): 0.99, ("stance_refute", MEETING): 0.9,
-          ("stance_support", MUSEUM): 0.02, ("stance_refute", MUSEUM): 0.03,
+STRONG = {("stance_support", MEETING): 0.99, ("stance_support", MUSEUM): 0.02,
           ("stance_nli", MEETING): (0.9, 0.05, 0.05), ("stance_nli", MUSEUM): (0.02, 0.03, 0.95)}
 
 
@@ -112,11 +109,10 @@ def test_a_stance_scorer_is_judged_with_calibrated_probabilities_and_sentence_st
     verdict = judge_claim(claim(), ev, llm_with(probe, store), default_judge_prompt(), "fr")
 
     # Asked: one translation, then Yes/No and yes/no/maybe for the two sentences closest to the claim;
-    # never the JSON prompt.
+    # never the JSON prompt, nor the "shows it false" probe the calibrator no longer reads.
     assert probe.calls[0] == ("translate_claim", CLAIM_FR)
-    assert sorted(probe.calls[1:]) == sorted([("stance_support", MEETING), ("stance_refute", MEETING),
-                                              ("stance_nli", MEETING), ("stance_support", MUSEUM),
-                                              ("stance_refute", MUSEUM), ("stance_nli", MUSEUM)])
+    assert sorted(probe.calls[1:]) == sorted([("stance_support", MEETING), ("stance_nli", MEETING),
+                                              ("stance_support", MUSEUM), ("stance_nli", MUSEUM)])
     calibrator = load_calibrator()
     scored = verdict.model_validate_json(verdict.model_dump_json())  # what the store keeps, read back
     assert scored.status == "ok" and scored.label.value == "SUPPORTED"
@@ -135,24 +131,25 @@ def test_a_stance_scorer_is_judged_with_calibrated_probabilities_and_sentence_st
     assert f"Checked in English as: {CLAIM_EN}" in verdict.rationale
     assert "(supports): P(states the claim)=0.99" in verdict.rationale
     assert "P(contradicts)=0.05" in verdict.rationale
-    assert verdict.usage.calls == 7
+    assert "shows it false" not in verdict.rationale and "p_refute" not in verdict.raw_output
+    assert verdict.usage.calls == 5
 
 
 def test_every_probe_is_in_the_call_log_and_a_second_judgement_comes_from_the_cache(tmp_path):
     store = Store(tmp_path / "v.db")
     first = judge_claim(claim(), evidence(MEETING), llm_with(ScriptedProbe(STRONG), store), default_judge_prompt(), "fr")
     logged = store.llm_calls("r1")
-    assert [c.purpose for c in logged] == ["translate", "stance", "stance", "stance"]
-    assert {c.prompt.id for c in logged} == {"translate_claim", "stance_support", "stance_refute", "stance_nli"}
+    assert [c.purpose for c in logged] == ["translate", "stance", "stance"]
+    assert [c.prompt.id for c in logged] == ["translate_claim", "stance_support", "stance_nli"]
     assert all(c.model == "fake-qwen" and c.claim_id == "r1-c000" and not c.cached for c in logged)
     assert logged[0].response == CLAIM_EN and float(logged[1].response) == pytest.approx(0.99)
-    assert json.loads(logged[3].response) == pytest.approx([0.9, 0.05, 0.05])
+    assert json.loads(logged[2].response) == pytest.approx([0.9, 0.05, 0.05])
 
     again_probe = ScriptedProbe({})  # would answer 0.05 everywhere: the cache must answer instead
     again = judge_claim(claim(), evidence(MEETING), llm_with(again_probe, store), default_judge_prompt(), "fr")
-    assert again_probe.calls == [] and again.usage.cached_calls == 4 and again.usage.calls == 0
+    assert again_probe.calls == [] and again.usage.cached_calls == 3 and again.usage.calls == 0
     assert (again.label, again.confidence) == (first.label, first.confidence)
-    assert store.call_usage("r1").calls == 4
+    assert store.call_usage("r1").calls == 3
 
 
 def test_below_the_threshold_it_abstains_as_not_enough_info_and_says_why(tmp_path):
@@ -184,7 +181,7 @@ def test_sentence_stances_follow_the_calibrator_on_each_sentence_alone():
                             weights=weights, bias=[0.0, 0.0, 0.0])
 
     def stance(p_support, p_contradict):
-        return sentence_stance(SentenceStance(index=0, text="s", overlap=0.5, p_support=p_support, p_refute=0.5,
+        return sentence_stance(SentenceStance(index=0, text="s", overlap=0.5, p_support=p_support,
                                               p_entail=0.0, p_contradict=p_contradict, p_neutral=1.0 - p_contradict,
                                               mismatches=[]), calibrator)
 
@@ -251,7 +248,7 @@ def test_a_run_with_a_stance_scorer_translates_retrieves_judges_and_records_the_
     assert verdict.label.value == "SUPPORTED" and verdict.prompt.id == "stance_support"
     assert any(c.text == MEETING and c.stance == "supports" for c in verdict.citations)
     assert outcome.run.settings.judge_prompt == "stance_support/v1"
-    assert outcome.run.summary["usage"]["calls"] == 1 + 7  # the extraction call, the translation, six probes
+    assert outcome.run.summary["usage"]["calls"] == 1 + 5  # the extraction call, the translation, four probes
 
 
 # --- The real model ---------------------------------------------------------------------------------

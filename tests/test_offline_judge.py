@@ -213,9 +213,8 @@ def test_candidate_sentences_prefer_word_overlap_then_retrieval_order():
 def test_judge_translates_probes_top_sentences_and_calibrates():
     sentence = "Steve Witkoff met Vladimir Putin in Moscow on Thursday."
     probe = ScriptedProbe("Steve Witkoff met Putin in Moscow on Thursday.",
-                          {("stance_support", sentence): 0.9, ("stance_refute", sentence): 0.1,
-                           ("stance_nli", sentence): (0.8, 0.1, 0.1),
-                           ("stance_support", "Il pleuvait."): 0.2, ("stance_refute", "Il pleuvait."): 0.3,
+                          {("stance_support", sentence): 0.9, ("stance_nli", sentence): (0.8, 0.1, 0.1),
+                           ("stance_support", "Il pleuvait."): 0.2,
                            ("stance_nli", "Il pleuvait."): (0.1, 0.1, 0.8)})
     # A calibrator that maps "support_best" straight to SUPPORTED.
     weights = [[3.0] + [0.0] * (len(FEATURES) - 1), [-3.0] + [0.0] * (len(FEATURES) - 1), [0.0] * len(FEATURES)]
@@ -223,14 +222,16 @@ def test_judge_translates_probes_top_sentences_and_calibrates():
                             weights=weights, bias=[0.0, 0.0, 0.0])
     v = judge("Steve Witkoff a rencontré Poutine jeudi à Moscou.", "fr", [sentence, "Il pleuvait."], probe, calibrator)
     assert probe.calls[0] == ("translate_claim", {"claim": "Steve Witkoff a rencontré Poutine jeudi à Moscou."})
-    asked = [(pid, vals["sentence"]) for pid, vals in probe.calls[1:3]]
-    assert asked == [("stance_support", sentence), ("stance_refute", sentence)]
-    assert (probe.calls[3][0], probe.calls[3][1]["sentence"]) == ("stance_nli", sentence)
+    # Per sentence: "states the claim" Yes/No, then the entailment probe (no "shows it false" probe).
+    asked = [(pid, vals["sentence"]) for pid, vals in probe.calls[1:]]
+    assert asked == [("stance_support", sentence), ("stance_nli", sentence),
+                     ("stance_support", "Il pleuvait."), ("stance_nli", "Il pleuvait.")]
     assert v.label == "SUPPORTED" and not v.abstained and v.confidence > 0.9
     assert v.claim_en == probe.translation and v.sentences[0].p_support == 0.9
     assert (v.sentences[0].p_entail, v.sentences[0].p_contradict, v.sentences[0].p_neutral) == (0.8, 0.1, 0.1)
     assert v.features["contradict_at_best"] == pytest.approx(math.log(0.1 / 0.9))
-    assert "P(states claim)=0.90" in v.reason
+    assert "P(states claim)=0.90" in v.reason and "false" not in v.reason
+    assert sorted(v.features) == sorted(FEATURES)  # what the calibrator reads, nothing it ignores
 
 
 def test_english_claims_are_not_translated_and_no_evidence_gives_low_support():

@@ -180,7 +180,7 @@ def rationale(scored: StanceVerdict, claim: Claim, calibrator: Calibrator, stanc
     for n, (sentence, stance) in enumerate(zip(scored.sentences, stances), start=1):
         found = "; ".join(m.detail for m in sentence.mismatches[:3]) or "no difference in numbers, dates, names or negation"
         lines.append(f"Sentence {n} ({stance}): P(states the claim)={sentence.p_support:.2f}, "
-                     f"P(shows it false)={sentence.p_refute:.2f}, P(contradicts)={sentence.p_contradict:.2f}; {found}. “{_short(sentence.text)}”")
+                     f"P(contradicts)={sentence.p_contradict:.2f}; {found}. “{_short(sentence.text)}”")
     return "\n".join(lines)
 
 

@@ -4,11 +4,13 @@ A 1.5B model asked for one label over long evidence answers with noise; asked a 
 question about one sentence it carries signal. So, per claim:
 1. an English form of the claim (one short translation call when the claim is not English);
 2. the few evidence sentences sharing most words with the claim (original or English form);
-3. per sentence, P(Yes) for "does it state the claim is true" and for "does it show it is false",
-   read from the next-token distribution; a three-way entailment question in the premise /
-   hypothesis form instruction models were trained on (P(yes / no / maybe), the only probe whose
-   "no" separates altered claims from unrelated ones); plus deterministic mismatches (numbers,
-   dates, names, negation) between claim and sentence;
+3. per sentence, P(Yes) for "does it state the claim is true", read from the next-token
+   distribution; a three-way entailment question in the premise / hypothesis form instruction
+   models were trained on (P(yes / no / maybe), the only probe whose "no" separates altered claims
+   from unrelated ones); plus deterministic mismatches (numbers, dates, names, negation) between
+   claim and sentence. (A "does it show the claim is false" Yes/No probe was asked until the
+   entailment probe replaced it: it answered with similarity (REFUTED-vs-rest AUC 0.43); its prompt,
+   prompts/stance_refute/v1, stays because call logs and caches name it.)
 4. a fitted calibrator (verify/calibration.py) turns those features into P(SUPPORTED), P(REFUTED),
    P(NOT_ENOUGH_INFO); a verdict whose top probability is under the threshold abstains as
    NOT_ENOUGH_INFO with the reason.
@@ -36,8 +38,9 @@ TOP_SENTENCES = 2
 # Written by bench/offline_judge.py --fit: a Python module, so that a wheel carries it.
 CALIBRATION_FILE = Path(__file__).resolve().parent / "stance_calibration.py"
 # The calibrator's inputs. The "shows it false" probe's features (refute_at_best, refute_max,
-# support_minus_refute) are still computed and stored but not used: with the entailment probe beside
-# them they lowered 5-fold balanced accuracy on the calibration split (0.615 against 0.650).
+# support_minus_refute) are no longer computed: with the entailment probe beside them they lowered
+# 5-fold balanced accuracy on the calibration split (0.615 against 0.650, bench/feature_cv.py), and
+# the probe cost about 1.7 s per claim.
 FEATURES = ["support_best", "overlap_best", "numbers_differ", "names_missing", "negation_differs",
             "contradict_at_best", "contradict_max", "entail_best"]
 # The entailment probe's answer words, in the order entails / contradicts / neither.
@@ -62,7 +65,6 @@ class SentenceStance(BaseModel):
     text: str
     overlap: float
     p_support: float           # P(Yes) to "does the sentence state the claim is true"
-    p_refute: float            # P(Yes) to "does the sentence show the claim is false"
     p_entail: float            # entailment probe: P(yes), P(no), P(maybe) over those three words
     p_contradict: float
     p_neutral: float
@@ -84,13 +86,12 @@ class StanceVerdict(BaseModel):
 class StancePrompts:
     translate: Prompt
     support: Prompt
-    refute: Prompt
     nli: Prompt
 
     @classmethod
     def load(cls) -> "StancePrompts":
         return cls(translate=load_prompt("translate_claim"), support=load_prompt("stance_support"),
-                   refute=load_prompt("stance_refute"), nli=load_prompt("stance_nli"))
+                   nli=load_prompt("stance_nli"))
 
 
 # --- The model: llama.cpp in process, next-token probabilities -----------------------------------
@@ -233,15 +234,12 @@ def claim_features(sentences: list[SentenceStance]) -> dict[str, float]:
     """One fixed-length vector per claim; zeros (and a low support) when there is no evidence."""
     if not sentences:
         low = _logit(1e-4)
-        return dict.fromkeys(FEATURES + ["support_minus_refute"], 0.0) | dict.fromkeys(
-            ["support_best", "refute_at_best", "refute_max", "contradict_at_best", "contradict_max", "entail_best"], low)
+        return dict.fromkeys(FEATURES, 0.0) | dict.fromkeys(
+            ["support_best", "contradict_at_best", "contradict_max", "entail_best"], low)
     best = max(sentences, key=lambda s: s.p_support)
     kinds = [m.kind for m in best.mismatches]
     return {
         "support_best": _logit(best.p_support),
-        "refute_at_best": _logit(best.p_refute),
-        "refute_max": max(_logit(s.p_refute) for s in sentences),
-        "support_minus_refute": best.p_support - best.p_refute,
         "overlap_best": max(s.overlap for s in sentences),
         "numbers_differ": float(min(2, sum(k in ("number", "year", "month") for k in kinds))),
         "names_missing": float(min(3, kinds.count("name"))),
@@ -259,12 +257,10 @@ def probe_sentences(claim: str, claim_en: str, evidence: list[str], model: Probe
     for index, sentence, score in candidate_sentences(forms, evidence, top):
         # Ask in the claim's own words when the sentence shares more with them (same language).
         shown = max(forms, key=lambda c: overlap(c, sentence))
-        # support and refute share their prompt's beginning (kept in the KV cache): asked one after the other.
         p_support = model.p_yes(prompts.support, claim=shown, sentence=sentence)
-        p_refute = model.p_yes(prompts.refute, claim=shown, sentence=sentence)
         entail, contradict, neutral = model.p_choices(prompts.nli, NLI_ANSWERS, claim=shown, sentence=sentence)
         out.append(SentenceStance(
-            index=index, text=sentence, overlap=score, p_support=p_support, p_refute=p_refute,
+            index=index, text=sentence, overlap=score, p_support=p_support,
             p_entail=entail, p_contradict=contradict, p_neutral=neutral,
             mismatches=mismatches(shown, sentence),
         ))
@@ -284,8 +280,7 @@ def verdict(features: dict[str, float], calibrator: Calibrator, claim_en: str,
     else:
         best = max(sentences, key=lambda s: s.p_support)
         flags = "; ".join(m.detail for m in best.mismatches[:3]) or "no mismatch found"
-        reason = (f"best sentence: P(states claim)={best.p_support:.2f}, P(shows false)={best.p_refute:.2f}, "
-                  f"P(contradicts)={best.p_contradict:.2f}; {flags}")
+        reason = f"best sentence: P(states claim)={best.p_support:.2f}, P(contradicts)={best.p_contradict:.2f}; {flags}"
     return StanceVerdict(label=label, probabilities=probabilities, confidence=round(float(p[LABELS.index(label)]), 4),
                          abstained=abstained, reason=reason, claim_en=claim_en, features=features, sentences=sentences)
 
