@@ -2,6 +2,7 @@
 
     nice -n 10 python bench/offline_judge.py --per-label 6            # features for the samples
     nice -n 10 python bench/offline_judge.py --per-label 6 --fit      # + fit verify/stance_calibration.py
+    python bench/offline_judge.py --per-label 20 --cached-only --fit --calibration-out /tmp/c.py  # fit elsewhere
     python bench/offline_judge.py --per-label 6                       # re-run: figures from the cache
     nice -n 10 python bench/offline_judge.py --timing                 # s/claim: 1 vs 2 threads, +busy process
 
@@ -33,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 
 from verify import stance  # noqa: E402
-from verify.calibration import LABELS, auc, balanced_accuracy, ece, fit  # noqa: E402
+from verify.calibration import LABELS, auc, balanced_accuracy, ece, fit_tempered  # noqa: E402
 from verify.offline_model import QWEN_1_5B, model_path  # noqa: E402
 from verify.prompts import Prompt  # noqa: E402
 
@@ -242,6 +243,8 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--sets", default=",".join(SETS + ["seed"]))
     ap.add_argument("--fit", action="store_true", help="fit and write verify/stance_calibration.py")
+    ap.add_argument("--calibration-out", type=Path, default=stance.CALIBRATION_FILE,
+                    help="where --fit writes the calibration module (default: the package's)")
     ap.add_argument("--abstain-below", type=float, default=-1,
                     help="abstention threshold; negative: the best mean balanced accuracy on the calibration split")
     ap.add_argument("--worker", default="0/1", help="k/n: do every n-th claim starting at k")
@@ -259,13 +262,15 @@ def main() -> None:
     (CACHE / "records.json").write_text(json.dumps(records, indent=1), encoding="utf-8")
     if args.fit:
         calib = [r for r in records if r["split"] == "calibration"]
-        calibrator = fit(matrix(calib), [r["gold"] for r in calib], stance.FEATURES,
-                         fitted_on=f"{SPLIT_NAME} ({len(calib)} claims, {args.per_label} per label per set)",
-                         abstain_below=args.abstain_below)
+        # The temperature, like the threshold, is chosen inside the calibration split (cross-validated).
+        calibrator = fit_tempered(matrix(calib), [r["gold"] for r in calib], stance.FEATURES,
+                                  fitted_on=f"{SPLIT_NAME} ({len(calib)} claims, {args.per_label} per label per set)",
+                                  abstain_below=args.abstain_below)
         if args.abstain_below < 0:   # choose it on the calibration split, never on the reported one
             calibrator.abstain_below = best_threshold(calib, calibrator)
-        stance.save_calibrator(calibrator)
-    calibrator = stance.load_calibrator()
+        stance.save_calibrator(calibrator, args.calibration_out)
+    else:
+        calibrator = stance.load_calibrator()
     print_table(report(records, calibrator), calibrator)
 
 

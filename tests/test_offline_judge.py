@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from verify import offline_model, replycache
-from verify.calibration import Calibrator, auc, balanced_accuracy, decide, ece, fit
+from verify.calibration import LABELS, Calibrator, auc, balanced_accuracy, decide, ece, fit, fit_tempered
 from verify.errors import ConfigError
 from verify.mismatch import mismatches, numbers, overlap
 from verify.offline_model import PartedModel, model_path
@@ -161,6 +161,28 @@ def test_partial_labels_move_mass_to_the_allowed_set():
     assert p_pos[1] < 0.2 < 0.8 < p_neg[1]
     # Nothing tells SUPPORTED from NOT_ENOUGH_INFO here, so the allowed mass is shared, not given to one.
     assert p_pos[0] > 0.3 and p_pos[2] > 0.3
+
+
+def test_fit_tempered_undoes_the_l2_shrinkage_with_a_temperature_chosen_by_cross_validation():
+    # Well-separated labels under a strong L2 penalty: the plain fit is underconfident (its
+    # probabilities shrunk towards 1/3); the temperature chosen inside the training data sharpens them.
+    rng = np.random.default_rng(1)
+    centres = {"SUPPORTED": [1.5, 0], "REFUTED": [-1.5, 0], "NOT_ENOUGH_INFO": [0, 1.5]}
+
+    def draw(n):
+        gold = [g for g in centres for _ in range(n)]
+        return np.array([centres[g] for g in gold]) + rng.normal(0, 0.7, (len(gold), 2)), gold
+
+    x, gold = draw(30)
+    plain, tempered = fit(x, gold, ["a", "b"], l2=1.0), fit_tempered(x, gold, ["a", "b"], l2=1.0, fitted_on="train")
+    held_out, truth = draw(200)
+    p_plain, p_tempered = plain.proba(held_out), tempered.proba(held_out)
+    log_loss = lambda p: -np.mean(np.log(p[np.arange(len(truth)), [LABELS.index(g) for g in truth]]))
+    assert log_loss(p_tempered) < log_loss(p_plain) - 0.05
+    assert (p_tempered.argmax(axis=1) == p_plain.argmax(axis=1)).all()  # a temperature never changes the label
+    assert p_tempered.max(axis=1).mean() > p_plain.max(axis=1).mean() + 0.05
+    assert tempered.fitted_on.startswith("train; ") and "temperature 0." in tempered.fitted_on
+    assert (tempered.mean, tempered.scale, tempered.feature_names) == (plain.mean, plain.scale, plain.feature_names)
 
 
 def test_decide_abstains_to_not_enough_info_below_the_threshold():
