@@ -14,8 +14,10 @@ written there as JSON and Markdown.
 from __future__ import annotations
 
 import argparse
+import json
 
 from _shared import CACHE, SEED_SOURCES, dataset_path, machine, table
+from offline_judge import split_of
 
 from verify.config import Settings
 from verify.evaluation.report import markdown, write_outputs
@@ -26,11 +28,22 @@ SETS = ["seed", "climate_fever_dev", "fever_en_dev", "scifact_dev", "daccord_fr_
 PAIRED = {"daccord_fr_dev"}
 
 
+def calibration_ids(name: str) -> frozenset[str]:
+    """The claims of the split the offline judge's calibrator was fitted on (bench/offline_judge.py): never
+    judged here, so the verdict figures are on claims it has not seen."""
+    if name == "seed":
+        return frozenset()  # the seed set is not used for calibration
+    lines = dataset_path(name).read_text(encoding="utf-8").splitlines()
+    ids = [json.loads(line)["id"] for line in lines if line.strip()]
+    return frozenset(i for i in ids if split_of(i, name) == "calibration")
+
+
 def run_set(name: str, args) -> dict:
     settings = Settings.from_env(model=args.model, embedder=args.embedder, db_path=HERE / "verify.db")
     cfg = EvalConfig(dataset=dataset_path(name), mode="paired" if name in PAIRED else "pooled",
                      limit=args.limit or None, seed=args.seed, library_dir=HERE / "libraries" / name,
-                     sources=[str(SEED_SOURCES)] if name == "seed" else None)
+                     sources=[str(SEED_SOURCES)] if name == "seed" else None,
+                     exclude_ids=frozenset() if args.include_calibration else calibration_ids(name))
     results = Evaluator(cfg, settings).run()
     write_outputs(results, HERE / f"{name}.json", HERE / f"{name}.md")
     return results
@@ -58,6 +71,8 @@ def main() -> None:
     parser.add_argument("--model", default=None)
     parser.add_argument("--embedder", default=None)
     parser.add_argument("--sets", default=",".join(SETS))
+    parser.add_argument("--include-calibration", action="store_true",
+                        help="also judge the claims the offline calibrator was fitted on (left out by default)")
     args = parser.parse_args()
     HERE.mkdir(parents=True, exist_ok=True)
     rows, model = [], ""

@@ -75,6 +75,17 @@ def test_limit_takes_a_seeded_label_balanced_sample(tmp_path):
     assert results["claims_judged"] == 2 and len({c["gold"] for c in results["claims"]}) == 2
 
 
+def test_excluded_claims_are_never_judged_but_their_evidence_stays_in_the_pooled_library(tmp_path):
+    """bench/quality.py leaves out the claims the offline calibrator was fitted on: its figures are on
+    claims the calibrator has not seen, against the same library."""
+    chat = scripted(judge_reply("SUPPORTED", ["S1"]), judge_reply("NOT_ENOUGH_INFO", []))
+    cfg = EvalConfig(dataset=dataset(tmp_path), mode="pooled", exclude_ids=frozenset({"c2"}))
+    results = Evaluator(cfg, fake_settings(top_k=3), chat=chat, model_id="fake-model").run()
+    assert [c["id"] for c in results["claims"]] == ["c1", "c3"]
+    assert results["claims_in_set"] == 3
+    assert all("Moon is a rocky body" in prompt for prompt in chat.prompts)  # c2's evidence, still pooled
+
+
 def test_cli_reports_a_bad_dataset_line(tmp_path):
     path = tmp_path / "bad.jsonl"
     path.write_text(json.dumps(ROWS[0]) + "\n" + json.dumps(dict(ROWS[1], label="FALSE")) + "\n")

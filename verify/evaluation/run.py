@@ -54,6 +54,9 @@ class EvalConfig:
     sources: list[str] | None = None  # pooled over these files instead of the set's evidence
     library_dir: Path | None = None  # keep the pooled vector store here (default: a temporary folder)
     use_claim_en: bool = True
+    # Claims never judged here (their evidence still pools into the library): e.g. the split a calibrator
+    # was fitted on, so that the figures are on claims it has not seen.
+    exclude_ids: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -190,7 +193,7 @@ class Evaluator:
         self.cfg, self.settings = cfg, settings
         self.progress = progress or SilentProgress()
         self.evalset = load_dataset(cfg.dataset)  # first: a bad line fails before any model loads
-        self.items = sample(self.evalset.claims, cfg.limit, cfg.seed)
+        self.items = sample([c for c in self.evalset.claims if c.id not in cfg.exclude_ids], cfg.limit, cfg.seed)
         if chat is None:
             chat, model_id = build_chat_model(settings)
         self.store = Store(settings.db_path)  # every call is logged and cached, as in `verify run`
