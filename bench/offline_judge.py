@@ -35,7 +35,7 @@ import numpy as np  # noqa: E402
 
 from verify import stance  # noqa: E402
 from verify.calibration import (LABELS, auc, balanced_accuracy, cv_temperature, ece, fit_tempered,  # noqa: E402
-                                out_of_fold_logits, softmax)
+                                out_of_fold_proba)
 from verify.offline_model import QWEN_1_5B, model_path  # noqa: E402
 from verify.prompts import Prompt  # noqa: E402
 
@@ -204,7 +204,7 @@ def best_threshold(calib: list[dict], calibrator) -> float:
     threshold (0.34) that never abstained."""
     x, gold, names = matrix(calib, calibrator.feature_names), [r["gold"] for r in calib], calibrator.feature_names
     temperature = cv_temperature(x, gold, names)
-    p = np.mean([softmax(out_of_fold_logits(x, gold, names, 0.05, 5, seed) / temperature) for seed in range(5)], axis=0)
+    p = out_of_fold_proba(x, gold, names, temperature)
     sets = {name: [i for i, r in enumerate(calib) if r["dataset"] == name] for name in dict.fromkeys(r["dataset"] for r in calib)}
 
     def mean_bacc(threshold: float) -> float:

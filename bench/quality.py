@@ -14,10 +14,9 @@ written there as JSON and Markdown.
 from __future__ import annotations
 
 import argparse
-import json
 
 from _shared import CACHE, SEED_SOURCES, dataset_path, machine, table
-from offline_judge import split_of
+from offline_judge import load, split_of
 
 from verify.config import Settings
 from verify.evaluation.report import markdown, write_outputs
@@ -31,11 +30,7 @@ PAIRED = {"daccord_fr_dev"}
 def calibration_ids(name: str) -> frozenset[str]:
     """The claims of the split the offline judge's calibrator was fitted on (bench/offline_judge.py): never
     judged here, so the verdict figures are on claims it has not seen."""
-    if name == "seed":
-        return frozenset()  # the seed set is not used for calibration
-    lines = dataset_path(name).read_text(encoding="utf-8").splitlines()
-    ids = [json.loads(line)["id"] for line in lines if line.strip()]
-    return frozenset(i for i in ids if split_of(i, name) == "calibration")
+    return frozenset(row["id"] for row in load(name) if split_of(row["id"], name) == "calibration")
 
 
 def run_set(name: str, args) -> dict:

@@ -104,6 +104,14 @@ def cv_temperature(x: np.ndarray, gold: list[str], feature_names: list[str], l2:
     return float(TEMPERATURES[int(np.argmin(loss))])
 
 
+def out_of_fold_proba(x: np.ndarray, gold: list[str], feature_names: list[str], temperature: float,
+                      l2: float = 0.05, folds: int = 5, repeats: int = 5) -> np.ndarray:
+    """Each example's probabilities at `temperature` from models fitted without it, averaged over `repeats`
+    shuffles of the folds (the same fits fit_tempered's temperature is chosen from)."""
+    return np.mean([softmax(out_of_fold_logits(x, gold, feature_names, l2, folds, seed) / temperature)
+                    for seed in range(repeats)], axis=0)
+
+
 def out_of_fold_logits(x: np.ndarray, gold: list[str], feature_names: list[str], l2: float, folds: int,
                        seed: int) -> np.ndarray:
     """Each example's log-probabilities from a model fitted without its fold (folds in a seeded shuffle)."""

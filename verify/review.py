@@ -116,7 +116,7 @@ def decisions_read(store: Store, run_id: str, previous: DecisionsRead | None = N
     for event in events:
         by_claim.setdefault(event.claim_id, []).append(event)
     cited: dict[str, list[ReviewCitation]] = {}
-    for citation in sorted(citations, key=lambda c: c.id):
+    for citation in citations:  # oldest first within each claim, as read
         cited.setdefault(citation.claim_id, []).append(citation)
     kept = previous.decisions if previous else {}
     # Citations are replayed claim by claim: the same sentence may be cited for two claims.

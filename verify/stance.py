@@ -130,19 +130,20 @@ class LlamaProbe:
 
     def p_yes(self, prompt: Prompt, **values: str) -> float:
         """P(Yes) / (P(Yes) + P(No)) for the first answer token."""
-        tokens = self._llama.tokenize(self.chat(*prompt.render(**values)).encode(), add_bos=False, special=True)
-        logits = self._next_logits(tokens)
+        logits = self._next_logits(self._prompt_tokens(prompt, values))
         return 1.0 / (1.0 + math.exp(float(logits[self._no]) - float(logits[self._yes])))
 
     def p_choices(self, prompt: Prompt, answers: tuple[str, ...], **values: str) -> list[float]:
         """P(answer) for each answer word, renormalised over them: the next-token probabilities of
         every case and leading-space variant of the answer's first token, summed."""
-        tokens = self._llama.tokenize(self.chat(*prompt.render(**values)).encode(), add_bos=False, special=True)
         ids = [self._first_tokens(word, answers) for word in answers]
-        logits = self._next_logits(tokens)
+        logits = self._next_logits(self._prompt_tokens(prompt, values))
         probs = np.exp(logits - logits.max())
         mass = np.array([probs[sorted(group)].sum() for group in ids])
         return (mass / mass.sum()).tolist()
+
+    def _prompt_tokens(self, prompt: Prompt, values: dict[str, str]) -> list[int]:
+        return self._llama.tokenize(self.chat(*prompt.render(**values)).encode(), add_bos=False, special=True)
 
     def _first_tokens(self, word: str, answers: tuple[str, ...]) -> set[int]:
         """First token ids of `word`, `Word`, `WORD`, with and without a leading space, leaving out a
