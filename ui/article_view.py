@@ -71,8 +71,8 @@ _RECOLOUR_JS = """<script>/* vf-recolour %d */
       if (b) { b.style.background = u.ink; b.textContent = u.badge; }
     }
   };
-  // After the new claim's form is painted: the reviewer waits for the form, not for the article's colours.
-  if (window.requestIdleCallback) window.requestIdleCallback(recolour, {timeout: 300}); else setTimeout(recolour, 50);
+""" + render.AFTER_PAINT_JS.replace("%", "%%") + """
+  later(recolour);
 })();
 </script>"""
 

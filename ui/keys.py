@@ -19,7 +19,7 @@ import re
 
 import streamlit as st
 
-from ui.render import SCROLL_ARTICLE_JS
+from ui.render import AFTER_PAINT_JS, SCROLL_ARTICLE_JS
 
 # (key, what it does): the single source for the help overlay and the caption under the form.
 SHORTCUTS = [
@@ -154,9 +154,7 @@ _HANDLER = r"""
     mark.classList.add('vf-focus');
     scrollArticleTo(mark);
   };
-  // Work the reviewer does not wait for (the article's mark and its scroll, which lay out the whole
-  // 500-claim article) runs once the new form is painted.
-  const later = (f) => (window.requestIdleCallback ? window.requestIdleCallback(f, {timeout: 300}) : setTimeout(f, 50));
+""" + AFTER_PAINT_JS + r"""
   const apply = () => {
     const cfg = window.__vfKeysCfg;
     if (!cfg || cfg.applied) return;

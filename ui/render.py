@@ -132,6 +132,11 @@ SCROLL_ARTICLE_JS = r"""
     box.scrollTo({top: Math.max(0, top - box.clientHeight / 3)});
   };
 """
+# Runs `f` once the browser is idle, i.e. after the new claim's form is painted: the reviewer waits for
+# the form, not for the article's colours and scroll (which lay out the whole 500-claim article).
+AFTER_PAINT_JS = r"""
+  const later = (f) => (window.requestIdleCallback ? window.requestIdleCallback(f, {timeout: 300}) : setTimeout(f, 50));
+"""
 # Scrolls the article box (not the page) so the focused claim is in view. Static code: no article or
 # source text ever goes into this script, only the focused claim's number as a comment, which makes
 # the element differ per focus so Streamlit mounts (and runs) it again.
